@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "specl",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/tensor_handle.cc",
+        "native/src/ivalue.cc",
+        "native/src/dispatch.cc",
+        "native/src/autograd.cc",
+        "native/src/runtime.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node native/torch-config.mjs include)"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "<!@(node native/torch-config.mjs defines)"
+      ],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-deprecated-declarations", "-Wno-unused-parameter"],
+      "libraries": ["<!@(node native/torch-config.mjs libs)"]
+    }
+  ]
+}

@@ -1,0 +1,64 @@
+// Process-wide runtime settings: threads, global seed, devices, build info.
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <ATen/Context.h>
+#include <torch/version.h>
+
+#include "common.h"
+
+namespace specl {
+
+namespace {
+
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    at::set_num_threads(info[0].As<Napi::Number>().Int32Value());
+    return env.Undefined();
+  });
+}
+
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+Napi::Value manualSeed(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    at::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+    return env.Undefined();
+  });
+}
+
+Napi::Value setDeterministic(const Napi::CallbackInfo& info) {
+  at::globalContext().setDeterministicAlgorithms(info[0].ToBoolean().Value(), true);
+  return info.Env().Undefined();
+}
+
+Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(at::globalContext().hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0));
+}
+
+Napi::Value buildInfo(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto o = Napi::Object::New(env);
+  o.Set("torchVersion", TORCH_VERSION);
+  o.Set("config", at::show_config());
+  o.Set("parallel", at::get_parallel_info());
+  o.Set("cuda", at::globalContext().hasCUDA());
+  o.Set("mkldnn", at::globalContext().userEnabledMkldnn());
+  return o;
+}
+
+}  // namespace
+
+void initRuntime(Napi::Env env, Napi::Object exports) {
+  exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads));
+  exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads));
+  exports.Set("manualSeed", Napi::Function::New(env, manualSeed));
+  exports.Set("setDeterministic", Napi::Function::New(env, setDeterministic));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount));
+  exports.Set("buildInfo", Napi::Function::New(env, buildInfo));
+}
+
+}  // namespace specl

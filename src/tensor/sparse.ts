@@ -1,0 +1,21 @@
+/** Sparse matrices (COO and CSR) and sparse × dense products, for graphs of 10⁵–10⁶ nodes. */
+import { type DType, dtypeCode } from './dtype.ts';
+import { opT, type Tensor } from './tensor.ts';
+
+/** n×m COO matrix from 2×nnz int64 indices and nnz values (duplicates are summed on coalesce). */
+export function sparseCoo(indices: Tensor, values: Tensor, shape: [number, number], o: { dtype?: DType } = {}): Tensor {
+  return opT('aten::sparse_coo_tensor.indices_size', [indices, values, shape], {
+    dtype: o.dtype ? dtypeCode(o.dtype) : undefined,
+  });
+}
+/** CSR matrix from row pointers (n+1), column indices and values. */
+export function sparseCsr(crow: Tensor, col: Tensor, values: Tensor, shape: [number, number]): Tensor {
+  return opT('aten::sparse_csr_tensor.crow_col_value_size', [crow, col, values, shape], {});
+}
+/** Sums duplicate COO entries and sorts indices. */
+export const coalesce = (s: Tensor): Tensor => opT('aten::coalesce', [s]);
+/** COO → CSR. */
+export const toCsr = (s: Tensor): Tensor => opT('aten::to_sparse_csr', [s]);
+export const toDense = (s: Tensor): Tensor => opT('aten::to_dense', [s, null]);
+/** Sparse (COO or CSR) n×m times dense m×k. */
+export const spmm = (s: Tensor, dense: Tensor): Tensor => opT('aten::mm', [s, dense]);
