@@ -69,8 +69,14 @@ export const randint = (low: number, high: number, shape: readonly number[], o: 
 export const randperm = (n: number, o: RandomOptions = {}): Tensor =>
   finish(opTNamed('aten::randperm.generator', [n, o.generator ?? null], opts(o, 'int64')), o);
 /** Samples of a normal distribution with the given mean and standard deviation. */
-export const normal = (shape: readonly number[], mean: number, std: number, o: RandomOptions = {}): Tensor =>
-  randn(shape, o).mul(std).add(mean);
+export function normal(shape: readonly number[], mean: number, std: number, o: RandomOptions = {}): Tensor {
+  const z = randn(shape, { ...o, requiresGrad: false });
+  const scaled = z.mul(std);
+  const y = scaled.add(mean);
+  z.dispose();
+  scaled.dispose();
+  return finish(y, o);
+}
 
 function opTNamed(name: string, args: unknown[], named: Record<string, unknown>): Tensor {
   return opT(name, args, named);
@@ -92,8 +98,8 @@ export function tensor(
     const options = (Array.isArray(shapeOrOpts) ? o : (shapeOrOpts as CreateOptions | undefined)) ?? {};
     const src = dtypeOfArray(data);
     let t = new Tensor(native.fromBuffer(data, checkShape(shape, 'tensor'), dtypeCode(src)));
-    if (options.dtype && options.dtype !== src) t = t.to(options.dtype);
-    if (options.device && options.device !== 'cpu') t = t.to(options.device);
+    if (options.dtype && options.dtype !== src) t = convert(t, options.dtype);
+    if (options.device && options.device !== 'cpu') t = convert(t, options.device);
     return finish(t, options);
   }
   const options = (shapeOrOpts as CreateOptions | undefined) ?? {};
@@ -103,12 +109,23 @@ export function tensor(
     shape.push(level.length);
     level = level[0] as Nested;
   }
-  const flat = (Array.isArray(data) ? (data as unknown[]).flat(Number.POSITIVE_INFINITY) : [data]) as (number | boolean)[];
+  const flat = (Array.isArray(data) ? (data as unknown[]).flat(Number.POSITIVE_INFINITY) : [data]) as (
+    | number
+    | boolean
+  )[];
   if (flat.length !== shape.reduce((a, b) => a * b, 1)) throw new RangeError('tensor: nested arrays are ragged');
   const dt = options.dtype ?? 'float32';
-  const host = dt === 'float64' ? Float64Array.from(flat, Number) : Float32Array.from(flat, Number);
-  let t = new Tensor(native.fromBuffer(host, shape, dtypeCode(dt === 'float64' ? 'float64' : 'float32')));
-  if (dt !== 'float64' && dt !== 'float32') t = t.to(dt);
-  if (options.device && options.device !== 'cpu') t = t.to(options.device);
+  // Through float64 unless float32 is asked for: exact for every integer up to 2^53 (int64 ids, labels).
+  const host = dt === 'float32' ? Float32Array.from(flat, Number) : Float64Array.from(flat, Number);
+  let t = new Tensor(native.fromBuffer(host, shape, dtypeCode(dt === 'float32' ? 'float32' : 'float64')));
+  if (dt !== 'float64' && dt !== 'float32') t = convert(t, dt);
+  if (options.device && options.device !== 'cpu') t = convert(t, options.device);
   return finish(t, options);
+}
+
+/** `t.to(target)`, freeing the staging tensor `t` at once. */
+function convert(t: Tensor, target: DType | string): Tensor {
+  const out = t.to(target);
+  t.dispose();
+  return out;
 }

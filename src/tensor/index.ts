@@ -7,6 +7,7 @@ export * as linalg from './linalg.ts';
 export * as nnf from './nnf.ts';
 export { Generator, manualSeed, seedEverything } from './random.ts';
 export * from './runtime.ts';
+export * from './safetensors.ts';
 export { keep, scopeDepth, tidy } from './scope.ts';
 export * as sparse from './sparse.ts';
 export { op, opSchema, opT, type Scalar, Tensor } from './tensor.ts';

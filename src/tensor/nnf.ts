@@ -4,6 +4,7 @@
  */
 
 import { rand } from './creation.ts';
+import { isFloating } from './dtype.ts';
 import type { Generator } from './random.ts';
 import { opT, type Tensor } from './tensor.ts';
 
@@ -63,12 +64,13 @@ export const logSoftmax = (x: Tensor, dim: number): Tensor => opT('aten::log_sof
  * Cross-entropy −(1/N)·Σ log softmax(logits)[yᵢ] for int64 class targets
  * (or class probabilities), with optional label smoothing.
  */
-export const crossEntropy = (
+export function crossEntropy(
   logits: Tensor,
   target: Tensor,
   o: { reduction?: 'mean' | 'sum' | 'none'; labelSmoothing?: number; ignoreIndex?: number } = {},
-): Tensor =>
-  opT('aten::cross_entropy_loss', [
+): Tensor {
+  checkCrossEntropyTarget(logits, target);
+  return opT('aten::cross_entropy_loss', [
     logits,
     target,
     null,
@@ -76,6 +78,32 @@ export const crossEntropy = (
     o.ignoreIndex ?? -100,
     o.labelSmoothing ?? 0,
   ]);
+}
+
+/** libtorch's own message for a bad target ("expected scalar type Long") does not say which argument or shape. */
+function checkCrossEntropyTarget(logits: Tensor, target: Tensor): void {
+  const ls = logits.shape;
+  const ts = target.shape;
+  if (isFloating(target.dtype)) {
+    if (ts.join() !== ls.join()) {
+      throw new RangeError(
+        `crossEntropy: a floating-point target holds class probabilities and must have the logits' shape [${ls}], ` +
+          `got [${ts}] (${target.dtype}); for class indices pass an int64 tensor of shape [${dropClassDim(ls)}]`,
+      );
+    }
+    return;
+  }
+  if (target.dtype !== 'int64') {
+    throw new TypeError(`crossEntropy: class-index targets must be int64, got ${target.dtype}`);
+  }
+  const expected = dropClassDim(ls);
+  if (ts.join() !== expected.join()) {
+    throw new RangeError(
+      `crossEntropy: class-index targets must have shape [${expected}] (the logits' [${ls}] without the class dim), got [${ts}]`,
+    );
+  }
+}
+const dropClassDim = (shape: number[]): number[] => shape.filter((_, i) => i !== (shape.length === 1 ? 0 : 1));
 
 export const mseLoss = (a: Tensor, b: Tensor, reduction: 'mean' | 'sum' | 'none' = 'mean'): Tensor =>
   opT('aten::mse_loss', [a, b, { none: 0, mean: 1, sum: 2 }[reduction]]);

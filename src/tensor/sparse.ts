@@ -2,15 +2,24 @@
 import { type DType, dtypeCode } from './dtype.ts';
 import { opT, type Tensor } from './tensor.ts';
 
-/** n×m COO matrix from 2×nnz int64 indices and nnz values (duplicates are summed on coalesce). */
+/**
+ * n×m COO matrix from 2×nnz int64 indices and nnz values (duplicates are summed on coalesce).
+ * `dtype` converts the values first: the ATen operator ignores its dtype argument.
+ */
 export function sparseCoo(indices: Tensor, values: Tensor, shape: [number, number], o: { dtype?: DType } = {}): Tensor {
-  return opT('aten::sparse_coo_tensor.indices_size', [indices, values, shape], {
-    dtype: o.dtype ? dtypeCode(o.dtype) : undefined,
-  });
+  const vals = o.dtype && o.dtype !== values.dtype ? values.to(o.dtype) : values;
+  const s = opT('aten::sparse_coo_tensor.indices_size', [indices, vals, shape], { dtype: dtypeCode(vals.dtype) });
+  if (vals !== values) vals.dispose();
+  return s;
 }
-/** CSR matrix from row pointers (n+1), column indices and values. */
+/**
+ * CSR matrix from row pointers (n+1), column indices and values. The dtype is
+ * the values' (without it ATen assumes the default float32 and rejects float64 values).
+ */
 export function sparseCsr(crow: Tensor, col: Tensor, values: Tensor, shape: [number, number]): Tensor {
-  return opT('aten::sparse_csr_tensor.crow_col_value_size', [crow, col, values, shape], {});
+  return opT('aten::sparse_csr_tensor.crow_col_value_size', [crow, col, values, shape], {
+    dtype: dtypeCode(values.dtype),
+  });
 }
 /** Sums duplicate COO entries and sorts indices. */
 export const coalesce = (s: Tensor): Tensor => opT('aten::coalesce', [s]);

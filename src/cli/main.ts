@@ -1,0 +1,35 @@
+/** The `specl` command line. */
+import { parseArgs } from 'node:util';
+import { demo } from './demo.ts';
+import { info } from './info.ts';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; help: string }> = {
+  demo: { run: demo, help: 'train a ConvNet on real MNIST digits for a minute and report test accuracy' },
+  info: { run: info, help: 'libtorch version, threads, devices and build configuration' },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);
+  return `usage: specl <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nspecl <command> --help for its options`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
+  const name = positionals[0];
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`specl: unknown command '${name}'\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  await cmd.run(argv.slice(1));
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(`specl: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,11 @@
+/**
+ * specl: spectral contrastive learning and its theory on libtorch.
+ * Layers are exported as namespaces (`tensor`, `nn`, `optim`, `data`, `train`);
+ * the Tensor API is also exported at the top level for convenience.
+ */
+export * as data from './data/index.ts';
+export * as nn from './nn/index.ts';
+export * as optim from './optim/index.ts';
+export * as tensor from './tensor/index.ts';
+export * from './tensor/index.ts';
+export * as train from './train/index.ts';

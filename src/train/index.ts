@@ -1,0 +1,2 @@
+/** Training loops. */
+export * from './fit-classifier.ts';
