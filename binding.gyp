@@ -15,7 +15,7 @@
         "<!@(node native/torch-config.mjs include)"
       ],
       "defines": [
-        "NAPI_VERSION=8",
+        "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "<!@(node native/torch-config.mjs defines)"

@@ -21,7 +21,9 @@ struct Held {
   int64_t bytes;
 };
 
-void finalizeTensor(Napi::Env env, Held* h) {
+// A basic-env finalizer runs inside garbage collection; an Env finalizer would be
+// deferred to setImmediate, so a loop that never yields would pile up handles.
+void finalizeTensor(Napi::BasicEnv env, Held* h) {
   if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(env, -h->bytes);
   delete h;
 }
@@ -184,7 +186,7 @@ Napi::Value storageId(const Napi::CallbackInfo& info) {
                            static_cast<double>(reinterpret_cast<uintptr_t>(t.storage().unsafeGetStorageImpl())));
 }
 
-void finalizeGenerator(Napi::Env, at::Generator* g) { delete g; }
+void finalizeGenerator(Napi::BasicEnv, at::Generator* g) { delete g; }
 
 Napi::Value newGenerator(const Napi::CallbackInfo& info) {
   auto env = info.Env();
