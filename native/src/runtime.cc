@@ -4,11 +4,25 @@
 #include <ATen/Context.h>
 #include <torch/version.h>
 
+#include <cstdio>
+
 #include "common.h"
 
 namespace specl {
 
 namespace {
+
+// libtorch warnings go to stderr as one short line each, without the glog
+// prefix; notices that only say a feature is in beta (sparse CSR) are dropped.
+class QuietWarnings : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override {
+    if (msg.find("is in beta state") != std::string::npos) return;
+    std::fprintf(stderr, "[libtorch warning] %s\n", msg.c_str());
+  }
+};
+
+QuietWarnings quietWarnings;  // stateless, shared by every environment
 
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   auto env = info.Env();
@@ -53,6 +67,7 @@ Napi::Value buildInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void initRuntime(Napi::Env env, Napi::Object exports) {
+  c10::Warning::set_warning_handler(&quietWarnings);
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads));
   exports.Set("manualSeed", Napi::Function::New(env, manualSeed));

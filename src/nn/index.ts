@@ -11,3 +11,4 @@ export * from './module.ts';
 export * from './pooling.ts';
 export * from './resnet18.ts';
 export * from './sequential.ts';
+export * from './state-file.ts';

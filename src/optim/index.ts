@@ -5,3 +5,4 @@ export * from './optimizer.ts';
 export * from './param-groups.ts';
 export * from './schedule.ts';
 export * from './sgd.ts';
+export * from './state-file.ts';
