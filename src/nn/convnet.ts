@@ -48,7 +48,7 @@ export class ConvNet extends Module {
     widths.forEach((w, i) => {
       f.append(new Conv2d(c, w, 3, { padding: 1, bias: false, generator: o.generator }));
       f.append(new BatchNorm2d(w));
-      f.append(new ReLU());
+      f.append(new ReLU({ inplace: true })); // after BN, as torchvision does
       if (i + 1 < widths.length) f.append(new MaxPool2d(2));
       c = w;
     });
@@ -67,7 +67,7 @@ export class ConvNet extends Module {
       throw new Error(`ConvNet: expected input N×${this.inChannels}×H×W, got shape [${x.shape}]`);
     }
     return tidy(() => {
-      const input = this.#channelsLastInput ? x.contiguous('channelsLast') : x;
+      const input = this.#channelsLastInput ? x.channelsLast() : x;
       return this.features.forward(input).mean([2, 3]);
     });
   }

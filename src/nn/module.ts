@@ -255,8 +255,8 @@ export abstract class Module {
    */
   channelsLast(): this {
     for (const t of this.parameters()) {
-      if (t.ndim !== 4 || t.isContiguous('channelsLast')) continue;
-      const cl = t.contiguous('channelsLast');
+      if (t.ndim !== 4 || t.hasChannelsLastStrides()) continue;
+      const cl = t.channelsLast();
       setData(t, cl);
       cl.dispose();
     }

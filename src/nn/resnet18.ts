@@ -1,10 +1,13 @@
 /** ResNet-18 for CIFAR-size images (3×3 stem, no max-pool), named as torchvision. */
-import { type Tensor, tidy } from '../tensor/index.ts';
+import { opT, type Tensor, tidy } from '../tensor/index.ts';
 import { BatchNorm2d } from './batchnorm.ts';
 import { Conv2d } from './conv2d.ts';
 import { constant_, kaimingNormal_ } from './init.ts';
 import { Module, type ModuleOptions } from './module.ts';
 import { Sequential } from './sequential.ts';
+
+/** ReLU over a fresh activation's own storage (torchvision's ReLU(inplace=True)): one pass and allocation less. */
+const reluInPlace = (t: Tensor): Tensor => opT('aten::relu_', [t]);
 
 /**
  * torchvision's BasicBlock: y = relu(bn2(conv2(relu(bn1(conv1 x)))) + s(x)),
@@ -42,10 +45,10 @@ export class BasicBlock extends Module {
 
   forward(x: Tensor): Tensor {
     return tidy(() => {
-      const h = this.bn1.forward(this.conv1.forward(x)).relu();
+      const h = reluInPlace(this.bn1.forward(this.conv1.forward(x)));
       const out = this.bn2.forward(this.conv2.forward(h));
       const shortcut = this.downsample ? this.downsample.forward(x) : x;
-      return out.add_(shortcut).relu();
+      return reluInPlace(out.add_(shortcut));
     });
   }
 }
@@ -110,8 +113,8 @@ export class ResNet18 extends Module {
       throw new Error(`ResNet18: expected input N×${this.inChannels}×H×W, got shape [${x.shape}]`);
     }
     return tidy(() => {
-      let h = this.#channelsLastInput ? x.contiguous('channelsLast') : x;
-      h = this.child('bn1').forward(this.child('conv1').forward(h)).relu();
+      let h = this.#channelsLastInput ? x.channelsLast() : x;
+      h = reluInPlace(this.child('bn1').forward(this.child('conv1').forward(h)));
       for (let i = 1; i <= 4; i++) h = this.child(`layer${i}`).forward(h);
       return h.mean([2, 3]);
     });

@@ -219,9 +219,24 @@ export class Tensor implements Scoped {
   contiguous(format: MemoryFormat = 'contiguous'): Tensor {
     return opT('aten::contiguous', [this, MEMORY_FORMAT[format]]);
   }
-  /** NHWC storage for 4-D activations and conv weights (faster convolutions on CPU). */
+  /**
+   * NHWC storage for 4-D activations and conv weights (faster convolutions on
+   * CPU). Like PyTorch's `.to(memory_format=torch.channels_last)` it gives
+   * explicit NHWC strides even where the layouts coincide (C = 1), which is
+   * what makes libtorch pick its channels-last kernels for the whole network.
+   */
   channelsLast(): Tensor {
+    if (this.ndim === 4 && !this.hasChannelsLastStrides()) return opT('aten::clone', [this, MEMORY_FORMAT.channelsLast]);
     return this.contiguous('channelsLast');
+  }
+  /** True when a 4-D tensor has exactly the strides of an NHWC tensor of its shape. */
+  hasChannelsLastStrides(): boolean {
+    const sh = this.shape;
+    if (sh.length !== 4) return false;
+    const [, c, , w] = sh.map((v) => Math.max(v, 1)) as [number, number, number, number];
+    const h = Math.max(sh[2] as number, 1);
+    const expected = [h * w * c, 1, w * c, c];
+    return this.strides.every((v, i) => v === expected[i]);
   }
 
   // ---- shape and indexing -------------------------------------------------

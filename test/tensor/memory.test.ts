@@ -4,11 +4,10 @@
  * child process; RSS after step 2,000 must be within 5% of RSS after step 200
  * (after warm-up: allocator pools, JIT, autograd caches).
  *
- * The child runs with glibc's mmap threshold pinned at its default 128 KiB:
- * otherwise glibc raises it the first time a large block is freed, and RSS
- * then wanders by ±20 MiB on its own, which is noise on a 5% bound and says
- * nothing about our tensors. One intra-op thread keeps the steps fast on a
- * busy 2-core machine; neither setting hides a leak (see the 'keep' test).
+ * The child runs with specl's default allocator settings (the addon fixes
+ * glibc's mmap threshold, so it does not wander) and a fixed-size V8 young
+ * generation (see below). One intra-op thread keeps the steps fast on a busy
+ * 2-core machine; neither setting hides a leak (see the 'keep' test).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -36,7 +35,7 @@ function train(args: string[]): Promise<Run> {
       // allocation rate, which moves RSS by 10–15 MiB in a loop that leaks nothing.
       ['--expose-gc', '--max-semi-space-size=1', '--import', 'tsx', fixture, ...args],
       {
-        env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', SPECL_NUM_THREADS: '1' },
+        env: { ...process.env, SPECL_NUM_THREADS: '1' },
         maxBuffer: 16 * MiB,
         timeout: 120_000,
       },
