@@ -15,7 +15,7 @@ const gen = new Generator(0); // one seeded stream: the run is reproducible
 const encoder = new ConvNet({ inChannels: 1, generator: gen }).channelsLast();
 const head = new Linear(encoder.featureDim, 10, { generator: gen });
 const opt = new SGD([...splitWeightDecay(encoder, 5e-4), ...splitWeightDecay(head, 5e-4)], { lr: 0.1, momentum: 0.9 });
-const schedule = warmupCosine({ baseLr: 0.1, warmupSteps: Math.min(20, steps - 1), totalSteps: steps });
+const schedule = warmupCosine({ baseLr: 0.1, warmupSteps: Math.max(1, Math.floor(steps / 10)), totalSteps: steps });
 const toInput = (images: typeof train.images) => images.float().div(255).sub(0.1307).div(0.3081).channelsLast();
 
 for (let step = 0; step < steps; step++) {
@@ -39,7 +39,13 @@ const accuracy = (enc: ConvNet) =>
   tidy(() =>
     noGrad(() => {
       const x = toInput(test.images.narrow(0, 0, 2000));
-      return head.forward(enc.forward(x)).argmax(1).eq(test.labels.narrow(0, 0, 2000)).float().mean().item();
+      return head
+        .forward(enc.forward(x))
+        .argmax(1)
+        .eq(test.labels.narrow(0, 0, 2000))
+        .float()
+        .mean()
+        .item();
     }),
   );
 console.log(`test accuracy (first 2,000 digits): ${(100 * accuracy(encoder)).toFixed(2)}%`);

@@ -13,6 +13,7 @@ const BENCH = ['python3-torch', 'python3-scipy', 'python3-numpy'];
 const wanted = process.argv.includes('--bench') ? [...SYSTEM, ...BENCH] : SYSTEM;
 
 function installed(pkg) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a template
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.includes('install ok installed');
 }

@@ -31,7 +31,7 @@ export function demo(argv: string[]): void {
     steps,
     maxSeconds: seconds,
     seed,
-    onStep: (s) => bar.update(s.step, { loss: s.loss, 'img/s': s.imagesPerSecond }),
+    onStep: (s) => bar.update(s.step, { loss: s.loss, 'img/s': s.imagesPerSecond }, s.totalSteps),
   });
   bar.done();
   console.log(

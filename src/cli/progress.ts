@@ -3,7 +3,7 @@
  * printed as periodic plain lines otherwise (CI logs, pipes).
  */
 export class ProgressBar {
-  readonly #total: number;
+  #total: number;
   readonly #label: string;
   readonly #stream: NodeJS.WriteStream;
   readonly #start = performance.now();
@@ -15,8 +15,9 @@ export class ProgressBar {
     this.#stream = stream;
   }
 
-  /** Draws progress `done` of total with extra fields such as loss and images/s. */
-  update(done: number, fields: Record<string, string | number> = {}): void {
+  /** Draws progress `done` of `total` (which may be re-planned) with fields such as loss and images/s. */
+  update(done: number, fields: Record<string, string | number> = {}, total = this.#total): void {
+    this.#total = total;
     const frac = Math.min(1, this.#total > 0 ? done / this.#total : 1);
     const elapsed = (performance.now() - this.#start) / 1000;
     const eta = frac > 0 ? elapsed * (1 / frac - 1) : Number.NaN;

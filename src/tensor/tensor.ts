@@ -226,7 +226,8 @@ export class Tensor implements Scoped {
    * what makes libtorch pick its channels-last kernels for the whole network.
    */
   channelsLast(): Tensor {
-    if (this.ndim === 4 && !this.hasChannelsLastStrides()) return opT('aten::clone', [this, MEMORY_FORMAT.channelsLast]);
+    if (this.ndim === 4 && !this.hasChannelsLastStrides())
+      return opT('aten::clone', [this, MEMORY_FORMAT.channelsLast]);
     return this.contiguous('channelsLast');
   }
   /** True when a 4-D tensor has exactly the strides of an NHWC tensor of its shape. */

@@ -14,7 +14,11 @@ export interface FitClassifierOptions {
   train: ImageSplit;
   test: ImageSplit;
   numClasses: number;
-  /** Steps of SGD; the run also stops when `maxSeconds` is spent. */
+  /**
+   * Steps of SGD. With `maxSeconds`, the run is re-planned after 10 steps to
+   * the number of steps that fit the budget (schedule included), and stops
+   * when the budget is spent.
+   */
   steps: number;
   maxSeconds?: number;
   batchSize?: number;
@@ -23,7 +27,7 @@ export interface FitClassifierOptions {
   /** Per-channel mean and std of pixel values in [0, 1]. */
   mean?: number[];
   std?: number[];
-  onStep?: (s: { step: number; loss: number; imagesPerSecond: number; lr: number }) => void;
+  onStep?: (s: { step: number; totalSteps: number; loss: number; imagesPerSecond: number; lr: number }) => void;
 }
 
 export interface FitClassifierResult {
@@ -95,7 +99,14 @@ export function fitClassifier(o: FitClassifierOptions): FitClassifierResult {
   const head = new Linear(encoder.featureDim, o.numClasses, { generator: gen });
   const groups = [...splitWeightDecay(encoder, 5e-4), ...splitWeightDecay(head, 5e-4)];
   const opt = new SGD(groups, { lr: o.lr ?? 0.1, momentum: 0.9 });
-  const schedule = warmupCosine({ baseLr: o.lr ?? 0.1, warmupSteps: Math.min(50, o.steps - 1), totalSteps: o.steps });
+  // The cosine must reach its end when the run does, or batch-norm running
+  // statistics trail weights still moving at a high rate: under a time budget
+  // the total is re-planned from the measured speed after the first steps.
+  const warmupSteps = Math.max(1, Math.min(50, Math.floor(o.steps / 10)));
+  const plan = (total: number) =>
+    warmupCosine({ baseLr: o.lr ?? 0.1, warmupSteps: Math.min(warmupSteps, total - 1), totalSteps: total });
+  let totalSteps = o.steps;
+  let schedule = plan(totalSteps);
   const n = o.train.images.shape[0] as number;
   const start = performance.now();
   let perm = randperm(n, { generator: gen }).keep();
@@ -104,7 +115,15 @@ export function fitClassifier(o: FitClassifierOptions): FitClassifierResult {
   let loss = Number.NaN;
   encoder.train();
   head.train();
-  for (; step < o.steps; step++) {
+  for (; step < totalSteps; step++) {
+    if (o.maxSeconds !== undefined && step === 10) {
+      const perStep = (performance.now() - start) / 1000 / step;
+      const fit = Math.max(step + 2, Math.floor(o.maxSeconds / perStep));
+      if (fit < totalSteps) {
+        totalSteps = fit;
+        schedule = plan(totalSteps);
+      }
+    }
     if (o.maxSeconds !== undefined && (performance.now() - start) / 1000 > o.maxSeconds) break;
     if (cursor + batch > n) {
       perm.dispose();
@@ -125,7 +144,7 @@ export function fitClassifier(o: FitClassifierOptions): FitClassifierResult {
     cursor += batch;
     if (!Number.isFinite(loss)) throw new Error(`fitClassifier: loss became ${loss} at step ${step}`);
     const seconds = (performance.now() - start) / 1000;
-    o.onStep?.({ step: step + 1, loss, imagesPerSecond: ((step + 1) * batch) / seconds, lr });
+    o.onStep?.({ step: step + 1, totalSteps, loss, imagesPerSecond: ((step + 1) * batch) / seconds, lr });
   }
   const seconds = (performance.now() - start) / 1000;
   perm.dispose();

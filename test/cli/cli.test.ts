@@ -1,0 +1,57 @@
+/**
+ * The `specl` command as a user runs it: a real process on real MNIST data.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const root = new URL('../..', import.meta.url).pathname;
+const specl = (...args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'bin/specl.js'), ...args], { encoding: 'utf8', cwd: root, timeout: 240_000 });
+
+test('specl demo trains on real MNIST and reports a test accuracy far above chance', () => {
+  const r = specl('demo', '--steps', '120', '--seconds', '120');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /MNIST: 60000 training and 10000 test images/);
+  const acc = Number(/MNIST test accuracy ([\d.]+)%/.exec(r.stdout)?.[1]);
+  assert.ok(acc > 90, `120 steps of SGD should pass 90% on MNIST, got ${acc}%\n${r.stdout}`);
+});
+
+test('specl info reports the libtorch build', () => {
+  const r = specl('info');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /libtorch 1\.13|libtorch 2\./);
+  assert.match(r.stdout, /intra-op threads \d+/);
+});
+
+test('bad command lines get clear errors and a non-zero exit', () => {
+  const unknown = specl('pretrian');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command 'pretrian'/);
+  const bad = specl('demo', '--steps', 'many');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--steps expects a positive integer, got 'many'/);
+});
+
+test('the README library example runs: trains, saves a safetensors file, reloads it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'specl-example-'));
+  try {
+    const out = join(dir, 'encoder.safetensors');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples/quickstart.ts'), '100', out], {
+      encoding: 'utf8',
+      cwd: root,
+      timeout: 240_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const acc = Number(/test accuracy \(first 2,000 digits\): ([\d.]+)%/.exec(r.stdout)?.[1]);
+    const again = Number(/reloaded encoder accuracy: ([\d.]+)%/.exec(r.stdout)?.[1]);
+    assert.ok(acc > 90, `accuracy after 100 steps: ${acc}%`);
+    assert.equal(again, acc, 'the reloaded encoder computes the same predictions');
+    assert.ok(statSync(out).size > 100_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
