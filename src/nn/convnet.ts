@@ -3,17 +3,13 @@ import { type Tensor, tidy } from '../tensor/index.ts';
 import { ReLU } from './activation.ts';
 import { BatchNorm2d } from './batchnorm.ts';
 import { Conv2d } from './conv2d.ts';
-import { Module, type ModuleOptions } from './module.ts';
+import { ImageEncoder, type ImageEncoderOptions } from './image-encoder.ts';
 import { MaxPool2d } from './pooling.ts';
 import { Sequential } from './sequential.ts';
 
-export interface ConvNetOptions extends ModuleOptions {
-  /** Image channels (default 1). */
-  inChannels?: number;
-  /** Output channels of the conv stages (default [32, 64, 128]). */
+export interface ConvNetOptions extends ImageEncoderOptions {
+  /** Output channels of the conv stages (default [32, 64, 128]). Image channels default to 1. */
   widths?: readonly number[];
-  /** Store conv weights channels-last and convert inputs to it (NHWC kernels, ≈+15% on CPU). */
-  channelsLast?: boolean;
 }
 
 /**
@@ -25,23 +21,17 @@ export interface ConvNetOptions extends ModuleOptions {
  * pool, features.4 conv, …), the layout a PyTorch mirror must use. No
  * classifier: heads are separate modules.
  */
-export class ConvNet extends Module {
+export class ConvNet extends ImageEncoder {
   readonly featureDim: number;
-  readonly inChannels: number;
   readonly features: Sequential;
-  #channelsLastInput = false;
 
   constructor(o: ConvNetOptions = {}) {
-    super();
-    const widths = o.widths ?? [32, 64, 128];
     const inChannels = o.inChannels ?? 1;
-    if (!Number.isInteger(inChannels) || inChannels < 1) {
-      throw new Error(`ConvNet: inChannels must be a positive integer, got ${inChannels}`);
-    }
+    super('ConvNet', inChannels);
+    const widths = o.widths ?? [32, 64, 128];
     if (widths.length === 0 || !widths.every((w) => Number.isInteger(w) && w > 0)) {
       throw new Error(`ConvNet: widths must be a non-empty list of positive integers, got [${widths}]`);
     }
-    this.inChannels = inChannels;
     this.featureDim = widths[widths.length - 1] as number;
     const f = new Sequential();
     let c = inChannels;
@@ -56,19 +46,10 @@ export class ConvNet extends Module {
     if (o.channelsLast) this.channelsLast();
   }
 
-  override channelsLast(): this {
-    this.#channelsLastInput = true;
-    return super.channelsLast();
-  }
-
   /** N×C×H×W images → N×featureDim pooled features. */
   forward(x: Tensor): Tensor {
-    if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
-      throw new Error(`ConvNet: expected input N×${this.inChannels}×H×W, got shape [${x.shape}]`);
-    }
     return tidy(() => {
-      const input = this.#channelsLastInput ? x.channelsLast() : x;
-      return this.features.forward(input).mean([2, 3]);
+      return this.features.forward(this.imageInput(x)).mean([2, 3]);
     });
   }
 }

@@ -4,7 +4,7 @@
  * `nn.Module` does for the same architecture (`layer1.0.conv1.weight`,
  * `bn1.running_mean`), so state dicts can be exchanged with PyTorch users.
  */
-import { type DType, isFloating, noGrad, op, type Tensor } from '../tensor/index.ts';
+import { type DType, isDType, isFloating, noGrad, op, type Tensor } from '../tensor/index.ts';
 import type { Generator } from '../tensor/random.ts';
 
 /** Options every module constructor accepts: the random stream for parameter init. */
@@ -15,19 +15,6 @@ export interface ModuleOptions {
 
 /** Where a module lives: a dtype ('float64'), a device ('cuda:0'), or both. */
 export type ModuleTarget = DType | string | { dtype?: DType; device?: string };
-
-const DTYPES = new Set<string>([
-  'uint8',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'float16',
-  'float32',
-  'float64',
-  'bool',
-  'bfloat16',
-]);
 
 /**
  * Replaces the storage of `t` by that of `src` keeping the same tensor object
@@ -235,8 +222,7 @@ export abstract class Module {
    * The tensor objects stay the same, so optimizers built earlier still hold them.
    */
   to(target: ModuleTarget): this {
-    const spec =
-      typeof target === 'string' ? (DTYPES.has(target) ? { dtype: target as DType } : { device: target }) : target;
+    const spec = typeof target === 'string' ? (isDType(target) ? { dtype: target } : { device: target }) : target;
     for (const [, t] of this.#namedState()) {
       const dtype = spec.dtype && isFloating(t.dtype) ? spec.dtype : undefined;
       if ((dtype === undefined || dtype === t.dtype) && (spec.device === undefined || spec.device === t.device))

@@ -2,6 +2,7 @@
 import { opT, type Tensor, tidy } from '../tensor/index.ts';
 import { BatchNorm2d } from './batchnorm.ts';
 import { Conv2d } from './conv2d.ts';
+import { ImageEncoder, type ImageEncoderOptions } from './image-encoder.ts';
 import { constant_, kaimingNormal_ } from './init.ts';
 import { Module, type ModuleOptions } from './module.ts';
 import { Sequential } from './sequential.ts';
@@ -53,12 +54,8 @@ export class BasicBlock extends Module {
   }
 }
 
-export interface ResNet18Options extends ModuleOptions {
-  /** Image channels (default 3). */
-  inChannels?: number;
-  /** Store conv weights channels-last and convert inputs to it (NHWC kernels). */
-  channelsLast?: boolean;
-}
+/** Image channels default to 3. */
+export type ResNet18Options = ImageEncoderOptions;
 
 /**
  * He et al. 2016 ResNet-18 as torchvision builds it, adapted to 32×32 inputs
@@ -70,18 +67,12 @@ export interface ResNet18Options extends ModuleOptions {
  * `strict=False` (only fc.* missing). Init as torchvision: convs
  * kaiming_normal(fan_out, relu), BN γ = 1, β = 0.
  */
-export class ResNet18 extends Module {
+export class ResNet18 extends ImageEncoder {
   readonly featureDim = 512;
-  readonly inChannels: number;
-  #channelsLastInput = false;
 
   constructor(o: ResNet18Options = {}) {
-    super();
     const inChannels = o.inChannels ?? 3;
-    if (!Number.isInteger(inChannels) || inChannels < 1) {
-      throw new Error(`ResNet18: inChannels must be a positive integer, got ${inChannels}`);
-    }
-    this.inChannels = inChannels;
+    super('ResNet18', inChannels);
     const g = o.generator;
     this.registerModule('conv1', new Conv2d(inChannels, 64, 3, { padding: 1, bias: false, generator: g }));
     this.registerModule('bn1', new BatchNorm2d(64));
@@ -102,18 +93,10 @@ export class ResNet18 extends Module {
     if (o.channelsLast) this.channelsLast();
   }
 
-  override channelsLast(): this {
-    this.#channelsLastInput = true;
-    return super.channelsLast();
-  }
-
   /** N×C×H×W images → N×512 pooled features. */
   forward(x: Tensor): Tensor {
-    if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
-      throw new Error(`ResNet18: expected input N×${this.inChannels}×H×W, got shape [${x.shape}]`);
-    }
     return tidy(() => {
-      let h = this.#channelsLastInput ? x.channelsLast() : x;
+      let h = this.imageInput(x);
       h = reluInPlace(this.child('bn1').forward(this.child('conv1').forward(h)));
       for (let i = 1; i <= 4; i++) h = this.child(`layer${i}`).forward(h);
       return h.mean([2, 3]);

@@ -26,6 +26,9 @@ const CODES: Record<DType, number> = {
 };
 const NAMES = new Map<number, DType>(Object.entries(CODES).map(([k, v]) => [v, k as DType]));
 
+/** Is `s` the name of a dtype (as opposed to, say, a device string)? */
+export const isDType = (s: string): s is DType => Object.hasOwn(CODES, s);
+
 export function dtypeCode(d: DType): number {
   const c = CODES[d];
   if (c === undefined) throw new TypeError(`unknown dtype '${d}': expected one of ${Object.keys(CODES).join(', ')}`);

@@ -2,7 +2,7 @@
  * The typed Tensor over a libtorch tensor, and `op`, the one place where a
  * TypeScript call becomes a boxed ATen operator call.
  */
-import { type DType, dtypeCode, dtypeName, MEMORY_FORMAT, type MemoryFormat, typedView } from './dtype.ts';
+import { type DType, dtypeCode, dtypeName, isDType, MEMORY_FORMAT, type MemoryFormat, typedView } from './dtype.ts';
 import { type Handle, native } from './native.ts';
 import { keep as keepScoped, SCOPED, type Scoped, track } from './scope.ts';
 
@@ -558,17 +558,3 @@ export class Tensor implements Scoped {
     return opT('aten::logical_not', [this]);
   }
 }
-
-const DTYPES = new Set([
-  'uint8',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'float16',
-  'float32',
-  'float64',
-  'bool',
-  'bfloat16',
-]);
-const isDType = (s: string): s is DType => DTYPES.has(s);

@@ -1,0 +1,42 @@
+/**
+ * What every image backbone shares: N×C×H×W images in, N×featureDim pooled
+ * features out, the input check, and the channels-last switch (conv weights
+ * and inputs in NHWC, so libtorch runs its NHWC kernels end to end).
+ */
+import type { Tensor } from '../tensor/index.ts';
+import { Module, type ModuleOptions } from './module.ts';
+
+export interface ImageEncoderOptions extends ModuleOptions {
+  /** Image channels. */
+  inChannels?: number;
+  /** Store conv weights channels-last and convert inputs to it. */
+  channelsLast?: boolean;
+}
+
+export abstract class ImageEncoder extends Module {
+  /** Size of the pooled feature vector. */
+  abstract readonly featureDim: number;
+  readonly inChannels: number;
+  #channelsLastInput = false;
+
+  protected constructor(name: string, inChannels: number) {
+    super();
+    if (!Number.isInteger(inChannels) || inChannels < 1) {
+      throw new Error(`${name}: inChannels must be a positive integer, got ${inChannels}`);
+    }
+    this.inChannels = inChannels;
+  }
+
+  override channelsLast(): this {
+    this.#channelsLastInput = true;
+    return super.channelsLast();
+  }
+
+  /** Checks N×inChannels×H×W and returns the input in the encoder's memory format. */
+  protected imageInput(x: Tensor): Tensor {
+    if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
+      throw new Error(`${this.constructor.name}: expected input N×${this.inChannels}×H×W, got shape [${x.shape}]`);
+    }
+    return this.#channelsLastInput ? x.channelsLast() : x;
+  }
+}
