@@ -36,7 +36,7 @@ interface ModelSpec {
 
 // ResNet-18 takes seconds per step on 2 cores: few steps keep the benchmark under 5 minutes.
 const MODELS: readonly ModelSpec[] = [
-  { name: 'convnet', input: [1, 28, 28], build: () => new ConvNet(), warmup: 3, rewarm: 1, steps: 20, repeats: 3 },
+  { name: 'convnet', input: [1, 28, 28], build: () => new ConvNet(), warmup: 10, rewarm: 2, steps: 20, repeats: 3 },
   { name: 'resnet18', input: [3, 32, 32], build: () => new ResNet18(), warmup: 1, rewarm: 0, steps: 2, repeats: 2 },
 ];
 
