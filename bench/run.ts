@@ -7,10 +7,11 @@
 import { gemm } from './gemm.ts';
 import { benchLine, printLine } from './lib/output.ts';
 import type { Benchmark, BenchOptions } from './lib/types.ts';
+import { opOverhead } from './op-overhead.ts';
 import { trainStep } from './train-step.ts';
 
 /** Every benchmark, in the order `npm run bench` runs the quick ones. */
-const BENCHMARKS: readonly Benchmark[] = [gemm, trainStep];
+const BENCHMARKS: readonly Benchmark[] = [gemm, opOverhead, trainStep];
 
 const USAGE = `usage: npm run bench -- [NAME…] [--repeats N] [--case SUBSTRING] [--threads N] [--list]
   no NAME: every quick benchmark; --repeats: timed runs per side; --case: only matching cases;

@@ -16,6 +16,20 @@ int64_t externalBytes(const at::Tensor& t) {
   return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
 }
 
+// Tensor bytes not yet reported to V8. Reporting costs a call into the engine,
+// so small tensors are batched: the net change goes to V8 once it passes 1 MiB.
+// Per thread, and so per environment (each runs on its own thread).
+thread_local int64_t unreportedBytes = 0;
+constexpr int64_t kReportChunk = 1 << 20;
+
+void reportBytes(Napi::Env env, int64_t delta) {
+  unreportedBytes += delta;
+  if (unreportedBytes >= kReportChunk || unreportedBytes <= -kReportChunk) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, unreportedBytes);
+    unreportedBytes = 0;
+  }
+}
+
 struct Held {
   at::Tensor tensor;
   int64_t bytes;
@@ -23,8 +37,11 @@ struct Held {
 
 // A basic-env finalizer runs inside garbage collection; an Env finalizer would be
 // deferred to setImmediate, so a loop that never yields would pile up handles.
-void finalizeTensor(Napi::BasicEnv env, Held* h) {
-  if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(env, -h->bytes);
+// It must not call back into V8's heap accounting (V8 aborts when that happens
+// mid-collection), so the freed bytes are only noted and reported by the next
+// wrap or dispose.
+void finalizeTensor(Napi::BasicEnv, Held* h) {
+  unreportedBytes -= h->bytes;
   delete h;
 }
 
@@ -46,7 +63,7 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor t) {
   int64_t bytes = externalBytes(t);
   auto ext = Napi::External<Held>::New(env, new Held{std::move(t), bytes}, finalizeTensor);
   ext.TypeTag(&kTensorTag);
-  if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  if (bytes) reportBytes(env, bytes);
   return ext;
 }
 
@@ -70,7 +87,7 @@ namespace {
 Napi::Value dispose(const Napi::CallbackInfo& info) {
   Held* h = heldOf(info.Env(), info[0], "dispose");
   if (h->tensor.defined()) {
-    if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -h->bytes);
+    if (h->bytes) reportBytes(info.Env(), -h->bytes);
     h->bytes = 0;
     h->tensor.reset();
   }
