@@ -36,8 +36,9 @@ Napi::Value opSchema(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, s.str());
 }
 
-// callOp(id, positional[], named?) -> result (Tensor handle, array for tuples, number, …).
-// Arguments left undefined take the schema's default.
+// callOp(id, named | undefined, ...positional) -> result (Tensor handle, array
+// for tuples, number, …). Positional arguments are separate JS arguments, which
+// reads them without an array lookup each; undefined takes the schema default.
 Napi::Value callOp(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto& d = data(env);
@@ -46,10 +47,9 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
   const auto& entry = d.ops[id];
   const auto& schema = entry.handle.schema();
   const auto& args = schema.arguments();
-  auto positional = info[1].As<Napi::Array>();
-  uint32_t npos = positional.Length();
-  bool hasNamed = info.Length() > 2 && info[2].IsObject();
-  Napi::Object named = hasNamed ? info[2].As<Napi::Object>() : Napi::Object();
+  size_t npos = info.Length() > 2 ? info.Length() - 2 : 0;
+  bool hasNamed = info[1].Type() == napi_object;
+  Napi::Object named = hasNamed ? info[1].As<Napi::Object>() : Napi::Object();
   if (npos > args.size()) {
     throw Napi::TypeError::New(env, entry.name + ": " + std::to_string(npos) + " arguments given, the schema takes " +
                                         std::to_string(args.size()));
@@ -59,8 +59,8 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
     stack.reserve(args.size());
     for (size_t i = 0; i < args.size(); ++i) {
       const auto& arg = args[i];
-      Napi::Value v = i < npos ? positional.Get(static_cast<uint32_t>(i)) : env.Undefined();
-      if (v.IsUndefined() && hasNamed) v = named.Get(arg.name());
+      Napi::Value v = i < npos ? info[i + 2] : env.Undefined();
+      if (hasNamed && v.IsUndefined()) v = named.Get(arg.name());
       if (v.IsUndefined()) {
         if (arg.default_value()) {
           stack.push_back(*arg.default_value());

@@ -35,17 +35,22 @@ double toDouble(Napi::Env env, const Napi::Value& v, const std::string& op, cons
 // A JS number is an integer Scalar when it has no fractional part; ATen's type
 // promotion then keeps a float tensor float, as Python does for `x * 2`.
 c10::Scalar toScalar(Napi::Env env, const Napi::Value& v, const std::string& op, const c10::Argument& arg) {
-  if (v.IsBoolean()) return c10::Scalar(v.As<Napi::Boolean>().Value());
-  if (v.IsBigInt()) return c10::Scalar(toInt(env, v, op, arg));
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
-      return c10::Scalar(static_cast<int64_t>(d));
+  switch (v.Type()) {
+    case napi_number: {
+      double d = v.As<Napi::Number>().DoubleValue();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
+        return c10::Scalar(static_cast<int64_t>(d));
+      }
+      return c10::Scalar(d);
     }
-    return c10::Scalar(d);
+    case napi_boolean:
+      return c10::Scalar(v.As<Napi::Boolean>().Value());
+    case napi_bigint:
+      return c10::Scalar(toInt(env, v, op, arg));
+    default:
+      if (isTensorHandle(v)) return unwrapTensor(env, v, op.c_str()).item();
+      bad(env, op, arg, "a number");
   }
-  if (isTensorHandle(v)) return unwrapTensor(env, v, op.c_str()).item();
-  bad(env, op, arg, "a number");
 }
 
 c10::IValue listToIValue(Napi::Env env, const Napi::Value& v, const c10::TypePtr& elem, const c10::Argument& arg,

@@ -18,7 +18,7 @@ export type GeneratorHandle = { readonly __specl: 'generator' };
 export interface Native {
   findOp(name: string, overload: string): number;
   opSchema(id: number): string;
-  callOp(id: number, args: unknown[], named?: Record<string, unknown>): unknown;
+  callOp(id: number, named: Record<string, unknown> | undefined, ...positional: unknown[]): unknown;
   dispose(h: Handle): void;
   isDisposed(h: Handle): boolean;
   shape(h: Handle): number[];

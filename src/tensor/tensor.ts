@@ -58,7 +58,7 @@ export function op(qualified: string, args: unknown[], named?: Record<string, un
     n = {};
     for (const k in named) n[k] = toNative(named[k]);
   }
-  return fromNative(native.callOp(id, args.map(toNative), n));
+  return fromNative(native.callOp(id, n, ...args.map(toNative)));
 }
 
 /** `op` for operators that return one tensor. */
