@@ -17,6 +17,7 @@
       "defines": [
         "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "<!@(node native/torch-config.mjs defines)"
       ],

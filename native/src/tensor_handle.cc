@@ -198,9 +198,11 @@ Napi::Value isContiguous(const Napi::CallbackInfo& info) {
 
 // Identity of the underlying storage, used by tests and by safetensors to detect aliasing.
 Napi::Value storageId(const Napi::CallbackInfo& info) {
-  auto& t = unwrapTensor(info.Env(), info[0], "storageId");
-  return Napi::Number::New(info.Env(),
-                           static_cast<double>(reinterpret_cast<uintptr_t>(t.storage().unsafeGetStorageImpl())));
+  auto env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    auto& t = unwrapTensor(env, info[0], "storageId");
+    return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(t.storage().unsafeGetStorageImpl())));
+  });
 }
 
 void finalizeGenerator(Napi::BasicEnv, at::Generator* g) { delete g; }

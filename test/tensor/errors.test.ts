@@ -3,6 +3,7 @@
  * process (or worker thread) keeps working afterwards.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import { type DType, dtypeCode, nnf, ones, op, opSchema, randn, tensor, tidy } from '../../src/tensor/index.ts';
 import { firstMessage, tsWorker } from '../helpers/ts-worker.ts';
@@ -114,6 +115,21 @@ describe('errors', () => {
       throwsError(() => ones([2, 3]).sum(4), /Dimension out of range/);
       throwsError(() => ones([2, 3]).size(2), /size\(2\): tensor has 2 dimensions/, RangeError);
     }));
+});
+
+test('native entry points that throw inside libtorch raise Errors instead of aborting', () => {
+  const fixture = new URL('./fixtures/native-throws.ts', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `the process died: ${r.stderr.slice(0, 500)}`);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.at(-1), 'alive');
+  assert.match(r.stdout, /storageId of a sparse tensor: Error: Cannot access storage of SparseTensorImpl/);
+  assert.match(r.stdout, /generator state of the wrong size: Error: /);
+  assert.match(
+    r.stdout,
+    /fromBuffer with a wrong byte count: Error: fromBuffer: the data holds 12 bytes but shape and dtype need 16/,
+  );
+  assert.match(r.stdout, /shape of a non-tensor: Error: shape: expected a Tensor/);
 });
 
 describe('errors in worker threads', () => {
