@@ -2,6 +2,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <ATen/Context.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
 
 #include <cstdio>
@@ -20,7 +21,15 @@ namespace {
 // prefix; notices that only say a feature is in beta (sparse CSR) are dropped.
 class QuietWarnings : public c10::WarningHandler {
  public:
-  void process(const c10::SourceLocation&, const std::string& msg, const bool) override {
+#if TORCH_VERSION_MAJOR >= 2
+  // libtorch 2.x passes a c10::Warning.
+  void process(const c10::Warning& warning) override { print(warning.msg()); }
+#else
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override { print(msg); }
+#endif
+
+ private:
+  static void print(const std::string& msg) {
     if (msg.find("is in beta state") != std::string::npos) return;
     std::fprintf(stderr, "[libtorch warning] %s\n", msg.c_str());
   }
@@ -77,7 +86,7 @@ Napi::Value setDeterministic(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(at::globalContext().hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0));
+  return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
 }
 
 Napi::Value buildInfo(const Napi::CallbackInfo& info) {
