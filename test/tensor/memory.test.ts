@@ -47,6 +47,18 @@ function train(args: string[]): Promise<Run> {
   });
 }
 
+/**
+ * The run with the median growth of three: a single run on this shared machine
+ * now and then shows a one-off jump of ~15 MiB in the allocator or V8 that a
+ * second run does not repeat; a real leak grows in every run.
+ */
+async function trainMedian(args: string[]): Promise<Run> {
+  const runs: Run[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await train(args));
+  runs.sort((a, b) => growth(a) - growth(b));
+  return runs[1] as Run;
+}
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const growth = (r: Run) => r.rssEnd / r.rssWarm - 1;
 const describeRun = (r: Run, warm = 200, end = 2000) =>
@@ -63,11 +75,11 @@ function assertFlat(r: Run, warm = 200, end = 2000): void {
 
 describe('memory over 2,000 training steps', () => {
   test('MLP training, the event loop turning between steps: RSS within 5% of step 200', async () => {
-    assertFlat(await train(['--steps', '2000', '--warmup', '200', '--yield-every', '1']));
+    assertFlat(await trainMedian(['--steps', '2000', '--warmup', '200', '--yield-every', '1']));
   });
 
   test('the measurement catches a leak of one 64 KiB activation per step', async () => {
-    const r = await train(['--steps', '2000', '--warmup', '200', '--leak', 'keep']);
+    const r = await trainMedian(['--steps', '2000', '--warmup', '200', '--leak', 'keep']);
     assert.ok(growth(r) > 0.05, `a leaking loop must fail the bound: ${describeRun(r)}`);
   });
 
@@ -75,7 +87,7 @@ describe('memory over 2,000 training steps', () => {
   // (Napi::BasicEnv finalizers, native/src/tensor_handle.cc), not from setImmediate, or ~370 B per handle
   // pile up and fragment the heap.
   test('MLP training in a synchronous loop (no event-loop turn): RSS within 5% of step 200', async () => {
-    assertFlat(await train(['--steps', '2000', '--warmup', '200', '--yield-every', '0']));
+    assertFlat(await trainMedian(['--steps', '2000', '--warmup', '200', '--yield-every', '0']));
   });
 
   // The same property in isolation: disposed handles leave nothing behind without an event-loop turn.
