@@ -1,11 +1,9 @@
 /** LARS: layer-wise adaptive rate scaling over SGD with momentum. */
 import { type Tensor, where } from '../tensor/index.ts';
-import { type BaseHyper, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
+import { type MomentumHyper, momentumStep, validateMomentum } from './momentum.ts';
+import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
 
-export interface LARSHyper extends BaseHyper {
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
+export interface LARSHyper extends MomentumHyper {
   /** Trust coefficient η. */
   eta: number;
   eps: number;
@@ -43,10 +41,7 @@ export class LARS extends Optimizer<LARSHyper> {
   protected override validateGroup(g: ParamGroup<LARSHyper>, i: number): void {
     super.validateGroup(g, i);
     if (!(g.eta > 0)) throw new Error(`LARS: group ${i}: eta must be > 0, got ${g.eta}`);
-    if (!(g.momentum >= 0)) throw new Error(`LARS: group ${i}: momentum must be ≥ 0, got ${g.momentum}`);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new Error(`LARS: group ${i}: nesterov needs momentum > 0 and dampening 0`);
-    }
+    validateMomentum('LARS', g, i);
   }
 
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<LARSHyper>, s: ParamState): void {
@@ -62,12 +57,6 @@ export class LARS extends Optimizer<LARSHyper> {
       const decay = g.weightDecay !== 0 ? where(ok, grad.add(p, g.weightDecay), grad) : grad;
       d = decay.mul(scale);
     }
-    if (g.momentum !== 0) {
-      let buf = s.tensors.momentum_buffer;
-      if (!buf) buf = this.setState(s, 'momentum_buffer', d.clone());
-      else buf.mul_(g.momentum).add_(d, 1 - g.dampening);
-      d = g.nesterov ? d.add(buf, g.momentum) : buf;
-    }
-    p.add_(d, -g.lr);
+    momentumStep(p, d, g, s, (st, name, t) => this.setState(st, name, t));
   }
 }
