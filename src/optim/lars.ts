@@ -1,6 +1,6 @@
 /** LARS: layer-wise adaptive rate scaling over SGD with momentum. */
 import { type Tensor, where } from '../tensor/index.ts';
-import { type MomentumHyper, momentumStep, validateMomentum } from './momentum.ts';
+import { type MomentumHyper, momentumDefaults, momentumStep, validateMomentum } from './momentum.ts';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
 
 export interface LARSHyper extends MomentumHyper {
@@ -27,11 +27,7 @@ export type LARSOptions = Partial<LARSHyper> & { lr: number };
 export class LARS extends Optimizer<LARSHyper> {
   constructor(params: Tensor[] | ParamGroupInput<LARSHyper>[], o: LARSOptions) {
     super(params, {
-      lr: o.lr,
-      momentum: o.momentum ?? 0,
-      dampening: o.dampening ?? 0,
-      nesterov: o.nesterov ?? false,
-      weightDecay: o.weightDecay ?? 0,
+      ...momentumDefaults(o),
       eta: o.eta ?? 1e-3,
       eps: o.eps ?? 1e-8,
       clipLr: o.clipLr ?? false,

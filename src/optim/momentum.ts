@@ -13,6 +13,15 @@ export interface MomentumHyper extends BaseHyper {
   nesterov: boolean;
 }
 
+/** Defaults of the momentum hyper-parameters (as torch.optim.SGD): no momentum, dampening, nesterov or decay. */
+export const momentumDefaults = (o: Partial<MomentumHyper> & { lr: number }): MomentumHyper => ({
+  lr: o.lr,
+  momentum: o.momentum ?? 0,
+  dampening: o.dampening ?? 0,
+  nesterov: o.nesterov ?? false,
+  weightDecay: o.weightDecay ?? 0,
+});
+
 /** Applies direction `d` to `p` through the momentum buffer kept in `state` (stored with `keepState`). */
 export function momentumStep(
   p: Tensor,

@@ -1,6 +1,6 @@
 /** Stochastic gradient descent with momentum, as torch.optim.SGD. */
 import type { Tensor } from '../tensor/index.ts';
-import { type MomentumHyper, momentumStep, validateMomentum } from './momentum.ts';
+import { type MomentumHyper, momentumDefaults, momentumStep, validateMomentum } from './momentum.ts';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
 
 export type SGDHyper = MomentumHyper;
@@ -16,13 +16,7 @@ export type SGDOptions = Partial<SGDHyper> & { lr: number };
  */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: Tensor[] | ParamGroupInput<SGDHyper>[], o: SGDOptions) {
-    super(params, {
-      lr: o.lr,
-      momentum: o.momentum ?? 0,
-      dampening: o.dampening ?? 0,
-      nesterov: o.nesterov ?? false,
-      weightDecay: o.weightDecay ?? 0,
-    });
+    super(params, momentumDefaults(o));
   }
 
   protected override validateGroup(g: ParamGroup<SGDHyper>, i: number): void {
