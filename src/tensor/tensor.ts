@@ -194,6 +194,13 @@ export class Tensor implements Scoped {
   toString(): string {
     return `Tensor(shape=[${this.shape}], dtype=${this.dtype}, device=${this.device})`;
   }
+  /** What console.log shows: the summary, plus the values of tensors up to 64 elements. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    if (this.isDisposed) return 'Tensor(disposed)';
+    if (this.layout !== 'Strided' || this.numel > 64) return this.toString();
+    const fmt = this.dtype === 'bool' ? (v: number) => String(v !== 0) : formatNumber;
+    return `${this.toString()} ${formatValues(this.toArray(), this.shape, fmt)}`;
+  }
 
   // ---- conversion ---------------------------------------------------------
   /** Converts dtype and/or moves to a device ('cpu', 'cuda', 'cuda:1'). */
@@ -557,4 +564,15 @@ export class Tensor implements Scoped {
   logicalNot(): Tensor {
     return opT('aten::logical_not', [this]);
   }
+}
+
+const formatNumber = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+/** Nested-bracket rendering of row-major `values` with `shape`. */
+function formatValues(values: number[], shape: number[], fmt: (v: number) => string): string {
+  if (shape.length === 0) return fmt(values[0] as number);
+  const [n, ...rest] = shape as [number, ...number[]];
+  const size = rest.reduce((a, b) => a * b, 1);
+  const parts = Array.from({ length: n }, (_, i) => formatValues(values.slice(i * size, (i + 1) * size), rest, fmt));
+  return `[${parts.join(', ')}]`;
 }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import {
   arange,
   eye,
@@ -366,4 +367,21 @@ describe('random tensors', () => {
     assert.throws(() => new Generator(1.5), /seed must be a non-negative integer, got 1.5/);
     assert.throws(() => manualSeed(Number.NaN), RangeError);
   });
+});
+
+test('console.log shows shape, dtype and, for small tensors, the values', () => {
+  assert.equal(
+    inspect(
+      tensor([
+        [1, 2.5],
+        [3, 4],
+      ]),
+    ),
+    'Tensor(shape=[2,2], dtype=float32, device=cpu) [[1, 2.500], [3, 4]]',
+  );
+  assert.equal(inspect(ones([2]).gt(0)), 'Tensor(shape=[2], dtype=bool, device=cpu) [true, true]');
+  assert.equal(inspect(ones([10, 10])), 'Tensor(shape=[10,10], dtype=float32, device=cpu)');
+  const gone = ones([1]);
+  gone.dispose();
+  assert.equal(inspect(gone), 'Tensor(disposed)');
 });
