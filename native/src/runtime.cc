@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -46,9 +47,6 @@ QuietWarnings quietWarnings;  // stateless, shared by every environment
 // through MALLOC_* variables or sets SPECL_MALLOC_TUNING=0.
 void tuneMalloc() {
 #if defined(__GLIBC__)
-  static bool done = false;
-  if (done) return;
-  done = true;
   const char* opt = std::getenv("SPECL_MALLOC_TUNING");
   if (opt && std::string(opt) == "0") return;
   for (const char* v : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"}) {
@@ -104,7 +102,8 @@ Napi::Value buildInfo(const Napi::CallbackInfo& info) {
 
 void initRuntime(Napi::Env env, Napi::Object exports) {
   c10::Warning::set_warning_handler(&quietWarnings);
-  tuneMalloc();
+  static std::once_flag tuned;  // process-wide, once, even when workers load the addon together
+  std::call_once(tuned, tuneMalloc);
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads));
   exports.Set("manualSeed", Napi::Function::New(env, manualSeed));

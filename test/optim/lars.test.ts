@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { LARS, type LARSHyper } from '../../src/optim/index.ts';
 import { noGrad, tensor } from '../../src/tensor/index.ts';
 import { assertClose } from '../helpers/close.ts';
-import { autogradStep, gradTs, makeParams, PROBLEM, values } from './quadratic.ts';
+import { autogradStep, gradTs, hostMomentumStep, makeParams, PROBLEM, values } from './quadratic.ts';
 
 const norm = (v: ArrayLike<number>): number => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
 
@@ -27,15 +27,7 @@ function larsReference(h: LARSHyper & { larsExclude?: boolean }, steps: number):
         if (h.clipLr) q = Math.min(q / h.lr, 1);
         d = g.map((gk, k) => (gk + h.weightDecay * (p[k] as number)) * q);
       }
-      if (h.momentum !== 0) {
-        const prev = bufs[i];
-        const b = prev
-          ? prev.map((bk, k) => h.momentum * bk + (1 - h.dampening) * (d[k] as number))
-          : Float64Array.from(d);
-        bufs[i] = b;
-        d = h.nesterov ? d.map((dk, k) => dk + h.momentum * (b[k] as number)) : b;
-      }
-      for (let k = 0; k < p.length; k++) p[k] = (p[k] as number) - h.lr * (d[k] as number);
+      bufs[i] = hostMomentumStep(p, d, bufs[i] ?? null, h);
     });
   }
   return ps;

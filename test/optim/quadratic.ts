@@ -46,3 +46,25 @@ export function autogradStep(params: Tensor[], step: () => void, pr: Problem = P
 /** Host copies of the parameter values. */
 export const values = (params: Tensor[]): Float64Array[] =>
   params.map((p) => noGrad(() => Float64Array.from(p.toArray())));
+
+/**
+ * Textbook heavy-ball step on host arrays (the reference for SGD and LARS):
+ * b = μb + (1−τ)d (b = d at first); d = nesterov ? d + μb : b; p −= lr·d.
+ * Returns the new momentum buffer (null without momentum).
+ */
+export function hostMomentumStep(
+  p: Float64Array,
+  d: Float64Array,
+  buf: Float64Array | null,
+  h: { lr: number; momentum: number; dampening: number; nesterov: boolean },
+): Float64Array | null {
+  let upd = d;
+  let b: Float64Array | null = null;
+  if (h.momentum !== 0) {
+    b = buf ? buf.map((bk, k) => h.momentum * bk + (1 - h.dampening) * (d[k] as number)) : Float64Array.from(d);
+    const bb = b;
+    upd = h.nesterov ? d.map((dk, k) => dk + h.momentum * (bb[k] as number)) : b;
+  }
+  for (let k = 0; k < p.length; k++) p[k] = (p[k] as number) - h.lr * (upd[k] as number);
+  return b;
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SGD, type SGDHyper } from '../../src/optim/index.ts';
 import { assertClose } from '../helpers/close.ts';
-import { autogradStep, gradTs, makeParams, PROBLEM, values } from './quadratic.ts';
+import { autogradStep, gradTs, hostMomentumStep, makeParams, PROBLEM, values } from './quadratic.ts';
 
 /** Textbook SGD: d = g + wd·p; b = μb + (1−τ)d (b = d first); d = nesterov ? d + μb : b; p −= lr·d. */
 function sgdReference(h: SGDHyper, steps: number): Float64Array[] {
@@ -16,16 +16,7 @@ function sgdReference(h: SGDHyper, steps: number): Float64Array[] {
     ps.forEach((p, i) => {
       const g = gradTs(p, i);
       const d = g.map((gk, k) => gk + h.weightDecay * (p[k] as number));
-      let upd = d;
-      if (h.momentum !== 0) {
-        const prev = bufs[i];
-        const b = prev
-          ? prev.map((bk, k) => h.momentum * bk + (1 - h.dampening) * (d[k] as number))
-          : Float64Array.from(d);
-        bufs[i] = b;
-        upd = h.nesterov ? d.map((dk, k) => dk + h.momentum * (b[k] as number)) : b;
-      }
-      for (let k = 0; k < p.length; k++) p[k] = (p[k] as number) - h.lr * (upd[k] as number);
+      bufs[i] = hostMomentumStep(p, d, bufs[i] ?? null, h);
     });
   }
   return ps;
