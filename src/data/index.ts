@@ -1,3 +1,5 @@
 /** Datasets and loaders. */
+
+export type { ImageSet, ImageSplit, LabeledDataset, UnlabeledDataset } from './dataset.ts';
 export { type IdxArray, readIdx } from './idx.ts';
-export { type ImageSplit, type LabeledDataset, loadIdxSplit, mnist } from './mnist.ts';
+export { loadIdxSplit, mnist } from './mnist.ts';

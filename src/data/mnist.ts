@@ -3,19 +3,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Tensor, tensor } from '../tensor/index.ts';
+import type { ImageSplit, LabeledDataset } from './dataset.ts';
 import { readIdx } from './idx.ts';
-
-/** Images as uint8 N×1×28×28 and int64 labels. */
-export interface ImageSplit {
-  images: Tensor;
-  labels: Tensor;
-}
-export interface LabeledDataset {
-  name: string;
-  classes: string[];
-  train: ImageSplit;
-  test: ImageSplit;
-}
 
 /** Loads one split of an IDX image/label pair, checking that counts match and labels are in range. */
 export function loadIdxSplit(imagesPath: string, labelsPath: string, numClasses: number): ImageSplit {
