@@ -4,14 +4,16 @@
  * ({bench, case, specl, reference, ratio, unit}, ratio = specl ÷ reference,
  * higher is better); progress goes to stderr. See bench/README.md.
  */
+import { augment } from './augment.ts';
 import { gemm } from './gemm.ts';
 import { benchLine, printLine } from './lib/output.ts';
 import type { Benchmark, BenchOptions } from './lib/types.ts';
+import { loaderOverlap } from './loader-overlap.ts';
 import { opOverhead } from './op-overhead.ts';
 import { trainStep } from './train-step.ts';
 
 /** Every benchmark, in the order `npm run bench` runs the quick ones. */
-const BENCHMARKS: readonly Benchmark[] = [gemm, opOverhead, trainStep];
+const BENCHMARKS: readonly Benchmark[] = [gemm, opOverhead, trainStep, augment, loaderOverlap];
 
 const USAGE = `usage: npm run bench -- [NAME…] [--repeats N] [--case SUBSTRING] [--threads N] [--list]
   no NAME: every quick benchmark; --repeats: timed runs per side; --case: only matching cases;

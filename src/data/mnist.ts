@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type Tensor, tensor } from '../tensor/index.ts';
+import { tensor } from '../tensor/index.ts';
 import type { ImageSplit, LabeledDataset } from './dataset.ts';
 import { readIdx } from './idx.ts';
 

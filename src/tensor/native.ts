@@ -58,6 +58,7 @@ export interface Native {
   isGradEnabled(): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  setThreadNice(nice: number): boolean;
   manualSeed(seed: number): void;
   setDeterministic(on: boolean): void;
   cudaDeviceCount(): number;

@@ -267,6 +267,10 @@ export class Tensor implements Scoped {
   t(): Tensor {
     return opT('aten::t', [this]);
   }
+  /** The diagonal (a view) of dims `dim1`, `dim2`, shifted by `offset` (> 0 above the main diagonal). */
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
+    return opT('aten::diagonal', [this, offset, dim1, dim2]);
+  }
   squeeze(dim?: number): Tensor {
     return dim === undefined ? opT('aten::squeeze', [this]) : opT('aten::squeeze.dim', [this, dim]);
   }

@@ -133,6 +133,14 @@ describe('shape and indexing', () => {
         m.t.t().data(),
         build([5, 3], ([j, i]) => at(m.d, [3, 5], [i as number, j as number])),
       );
+      assertEqualArrays(
+        m.t.diagonal().data(),
+        build([3], ([i]) => at(m.d, [3, 5], [i as number, i as number])),
+      );
+      assertEqualArrays(
+        m.t.diagonal(2).data(),
+        build([3], ([i]) => at(m.d, [3, 5], [i as number, (i as number) + 2])),
+      );
     }));
 
   test('squeeze, unsqueeze, expand, repeat, flip', () =>

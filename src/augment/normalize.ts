@@ -1,0 +1,50 @@
+/** Per-channel standardization. */
+import { type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { checkBatch } from './batch.ts';
+import { checkKeys, numberList } from './options.ts';
+import type { Transform, TransformSpec } from './transform.ts';
+
+const NAME = 'Normalize';
+
+export interface NormalizeOptions {
+  /** Per-channel mean (one value, or one per channel). */
+  mean: number[];
+  /** Per-channel standard deviation, > 0. */
+  std: number[];
+}
+
+/**
+ * torchvision's `Normalize(mean, std)`: x_c ↦ (x_c − mean_c)/std_c. Deterministic
+ * (`sample` returns null). A single mean/std applies to every channel.
+ */
+export class Normalize implements Transform<null> {
+  static readonly kind = 'normalize';
+  readonly spec: TransformSpec;
+  readonly mean: number[];
+  readonly std: number[];
+
+  constructor(options: NormalizeOptions) {
+    const o = checkKeys(NAME, Normalize.kind, options, ['mean', 'std']);
+    this.mean = numberList(NAME, 'mean', o.mean, () => true, 'a non-empty list of numbers');
+    this.std = numberList(NAME, 'std', o.std, (v) => v > 0, 'a non-empty list of numbers > 0');
+    if (this.mean.length !== this.std.length) {
+      throw new RangeError(
+        `${NAME}: options mean and std must have the same length, got ${this.mean.length} and ${this.std.length}`,
+      );
+    }
+    this.spec = { kind: Normalize.kind, mean: this.mean, std: this.std };
+  }
+
+  sample(): null {
+    return null;
+  }
+
+  applyWith(x: Tensor, _params?: null): Tensor {
+    const [C] = checkBatch(NAME, x, x.shape[0] as number);
+    const n = this.mean.length;
+    if (n !== 1 && n !== C) throw new RangeError(`${NAME}: ${n} means/stds for ${C}-channel images`);
+    return tidy(() =>
+      x.sub(tensor(Float32Array.from(this.mean), [1, n, 1, 1])).div(tensor(Float32Array.from(this.std), [1, n, 1, 1])),
+    );
+  }
+}

