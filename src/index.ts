@@ -1,8 +1,9 @@
 /**
  * specl: spectral contrastive learning and its theory on libtorch.
- * Layers are exported as namespaces (`tensor`, `nn`, `optim`, `data`, `train`);
+ * Layers are exported as namespaces (`tensor`, `nn`, `optim`, `data`, `augment`, `train`);
  * the Tensor API is also exported at the top level for convenience.
  */
+export * as augment from './augment/index.ts';
 export * as data from './data/index.ts';
 export * as nn from './nn/index.ts';
 export * as optim from './optim/index.ts';

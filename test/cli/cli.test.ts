@@ -55,3 +55,21 @@ test('the README library example runs: trains, saves a safetensors file, reloads
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the README data example runs: a long-tailed Fashion-MNIST subset fed as views by the worker', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples/long-tail-views.ts'), '3'], {
+    encoding: 'utf8',
+    cwd: root,
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  // Exponential profile, n = 20000, r = 0.1 (DESIGN.md): n_c = n·r^{c/9} / Σ_j r^{j/9}, rounded.
+  const weights = Array.from({ length: 10 }, (_, c) => 0.1 ** (c / 9));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const counts = /per class \[([\d,]+)\]/.exec(r.stdout)?.[1]?.split(',').map(Number) ?? [];
+  assert.equal(counts.length, 10, r.stdout);
+  counts.forEach((n, c) => assert.ok(Math.abs(n - (20000 * (weights[c] as number)) / total) <= 1, `class ${c}: ${n}`));
+  assert.match(r.stdout, /imbalance ratio of the drawn labels: 0\.100/);
+  assert.match(r.stdout, /views: float32 \[256,1,28,28\] and \[256,1,28,28\]/);
+  assert.match(r.stdout, /3 batches of two views from the worker thread \(78 per epoch\)/);
+});
