@@ -1,12 +1,25 @@
 /** The `specl` command line. */
 import { parseArgs } from 'node:util';
 import { augment } from './augment.ts';
+import { compareCommand } from './compare.ts';
 import { dataInfo } from './data-info.ts';
 import { demo } from './demo.ts';
 import { info } from './info.ts';
+import { pretrainCommand } from './pretrain.ts';
+import { knnCommand, probeCommand } from './probe.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; help: string }> = {
-  demo: { run: demo, help: 'train a ConvNet on real MNIST digits for a minute and report test accuracy' },
+  demo: { run: demo, help: 'pretrain spectral on unlabeled MNIST (≈4 min), then linear probe and kNN vs baselines' },
+  pretrain: {
+    run: pretrainCommand,
+    help: 'pretrain an encoder: --method spectral|simclr|… --dataset … (--resume DIR)',
+  },
+  probe: {
+    run: probeCommand,
+    help: 'linear probe of a run (and label efficiency) beside raw pixels and a random encoder',
+  },
+  knn: { run: knnCommand, help: 'weighted kNN accuracy of a run beside raw pixels and a random encoder' },
+  compare: { run: compareCommand, help: 'a table of several runs' },
   info: { run: info, help: 'libtorch version, threads, devices and build configuration' },
   data: { run: data, help: 'data info --dataset NAME: counts per class and pixel statistics' },
   augment: { run: augment, help: 'write a PNG grid of images and two augmented views of each' },

@@ -39,6 +39,8 @@ export {
   relativeGap,
 } from './long-tail.ts';
 export { loadIdxSplit, mnist } from './mnist.ts';
+export { type Normalization, normalizationStats } from './normalization.ts';
+export { normalizeImages } from './normalize-images.ts';
 export { DATASET_FORMS, DATASET_NAMES, type LoadDatasetOptions, loadDataset } from './registry.ts';
 export { classCounts, drawPerClass, indicesByClass, subsetOf } from './subset.ts';
 export {

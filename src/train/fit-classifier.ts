@@ -5,10 +5,10 @@
  * goes to a callback.
  */
 
-import type { ImageSplit } from '../data/index.ts';
+import { type ImageSplit, normalizeImages } from '../data/index.ts';
 import { ConvNet, Linear, type Module } from '../nn/index.ts';
 import { applySchedule, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
-import { Generator, nnf, noGrad, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { Generator, nnf, noGrad, randperm, tidy } from '../tensor/index.ts';
 
 export interface FitClassifierOptions {
   train: ImageSplit;
@@ -38,27 +38,6 @@ export interface FitClassifierResult {
   testAccuracy: number;
 }
 
-/** Scales uint8 images to standardized float32: (x/255 − mean)/std per channel, channels-last. */
-export function standardize(images: Tensor, mean: number[], std: number[]): Tensor {
-  return tidy(() => {
-    const c = images.shape[1] as number;
-    const m = mean.length === c ? mean : Array(c).fill(mean[0]);
-    const s = std.length === c ? std : Array(c).fill(std[0]);
-    const scale = tensorOf(
-      s.map((v) => 1 / (255 * v)),
-      c,
-    );
-    const shift = tensorOf(
-      m.map((v, i) => -v / (s[i] as number)),
-      c,
-    );
-    return images.float().mul(scale).add(shift).channelsLast();
-  });
-}
-
-/** A 1×C×1×1 float32 tensor of per-channel constants. */
-const tensorOf = (values: number[], c: number): Tensor => tensor(Float32Array.from(values), [1, c, 1, 1]);
-
 /** Top-1 accuracy of `model` (features) + `head` on a split, in eval mode, batched. */
 export function classifierAccuracy(
   encoder: Module,
@@ -76,7 +55,7 @@ export function classifierAccuracy(
     for (let i = 0; i < n; i += batchSize) {
       correct += tidy(() => {
         const len = Math.min(batchSize, n - i);
-        const x = standardize(split.images.narrow(0, i, len), mean, std);
+        const x = normalizeImages(split.images.narrow(0, i, len), mean, std);
         const pred = head.forward(encoder.forward(x)).argmax(1);
         return pred
           .eq(split.labels.narrow(0, i, len))
@@ -133,7 +112,7 @@ export function fitClassifier(o: FitClassifierOptions): FitClassifierResult {
     const lr = applySchedule(opt, schedule, step);
     loss = tidy(() => {
       const idx = perm.narrow(0, cursor, batch);
-      const x = standardize(o.train.images.indexSelect(0, idx), mean, std);
+      const x = normalizeImages(o.train.images.indexSelect(0, idx), mean, std);
       const y = o.train.labels.indexSelect(0, idx);
       const l = nnf.crossEntropy(head.forward(encoder.forward(x)), y);
       opt.zeroGrad();

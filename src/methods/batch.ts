@@ -1,0 +1,16 @@
+/** Checks of the batches methods receive, with messages that name the method. */
+import type { Tensor } from '../tensor/index.ts';
+import type { MethodBatch, MethodName } from './method.ts';
+
+/** The first two views of a batch, after checking there are two of the same shape. */
+export function twoViews(method: MethodName, batch: MethodBatch): [Tensor, Tensor] {
+  const [x1, x2] = batch.views;
+  if (!x1 || !x2) throw new Error(`${method}: a batch must have 2 views, got ${batch.views.length}`);
+  if (x1.shape.join() !== x2.shape.join()) {
+    throw new Error(`${method}: the 2 views must have the same shape, got [${x1.shape}] and [${x2.shape}]`);
+  }
+  if (x1.ndim !== 4 || (x1.shape[0] as number) < 2) {
+    throw new Error(`${method}: views must be B×C×H×W with B ≥ 2, got shape [${x1.shape}]`);
+  }
+  return [x1, x2];
+}

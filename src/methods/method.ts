@@ -1,0 +1,89 @@
+/**
+ * What a self-supervised (or supervised) method is to the trainer: a loss on
+ * a batch of views, the heads it adds to the encoder, and any extra state
+ * (momentum encoder, queue, prototypes). Everything common — the loop,
+ * schedule, checkpoints, logging, monitoring — lives once in `train/`; a
+ * method file reads in one screen (compare solo-learn's `solo/methods/*.py`
+ * and lightly's loss/head building blocks).
+ */
+import type { ImageEncoder, Module } from '../nn/index.ts';
+import type { Generator, Tensor } from '../tensor/index.ts';
+
+/** Names of the methods specl implements. */
+export type MethodName = 'spectral' | 'simclr' | 'mocov2' | 'byol' | 'simsiam' | 'swav' | 'supervised';
+
+/** JSON options of a method: its name plus its hyper-parameters (resolved defaults included). */
+export interface MethodConfig {
+  name: MethodName;
+  [option: string]: unknown;
+}
+
+/** Where training is, for schedules inside a method (BYOL's momentum, SwAV's prototype freeze). */
+export interface MethodContext {
+  /** Optimizer steps done so far (0 at the first step). */
+  step: number;
+  /** Steps the run is planned to take. */
+  totalSteps: number;
+}
+
+/** One training batch: `views[v]` is float32 B×C×H×W; labels only for methods that need them. */
+export interface MethodBatch {
+  views: Tensor[];
+  labels: Tensor | null;
+}
+
+export interface MethodOutput {
+  /** Scalar loss to minimize. */
+  loss: Tensor;
+  /** B×d output of the first view (projection or logits), for the collapse monitor. */
+  embedding: Tensor;
+  /** Extra scalars to log (e.g. the two parts of the spectral loss). */
+  logs?: Record<string, number>;
+}
+
+/** Optimizer recipe of a method for a batch size (the authors' published settings, scaled). */
+export interface MethodRecipe {
+  optimizer: 'sgd' | 'lars';
+  /** Base learning rate already scaled to the batch size (e.g. 0.03·B/256). */
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  /** Warm-up length as a fraction of the run (the trainer converts it to steps). */
+  warmupFraction: number;
+}
+
+export interface Method {
+  readonly name: MethodName;
+  /** Resolved options: `createMethod(method.config, …)` rebuilds the same method. */
+  readonly config: MethodConfig;
+  /** Views per image (2 for the contrastive methods, 1 for supervised). */
+  readonly views: number;
+  /** Whether batches must carry labels. */
+  readonly needsLabels: boolean;
+  /** Trainable modules besides the encoder, as one module (checkpointed with it). */
+  readonly heads: Module;
+  /** Hyper-parameters of the authors' recipe at this batch size. */
+  recipe(batchSize: number): MethodRecipe;
+  /** The loss of one batch, in training mode, with autograd. */
+  forward(encoder: ImageEncoder, batch: MethodBatch, ctx: MethodContext): MethodOutput;
+  /** After each optimizer step, without grad: momentum updates, queue pushes. */
+  afterStep(encoder: ImageEncoder, ctx: MethodContext): void;
+  /** Non-trainable state to checkpoint (momentum encoder, queue…), by name. */
+  stateTensors(): Record<string, Tensor>;
+  /** Restores what `stateTensors` returned (copies values in place). */
+  loadStateTensors(state: Record<string, Tensor>): void;
+  /** Frees heads and state. */
+  dispose(): void;
+}
+
+/** What building a method needs besides its options. */
+export interface MethodDeps {
+  /** The encoder being trained (its featureDim sizes the heads). */
+  encoder: ImageEncoder;
+  /** A fresh encoder of the same architecture (for momentum encoders). */
+  makeEncoder: () => ImageEncoder;
+  /** Seeded initialization of the heads. */
+  generator?: Generator;
+  /** Classes, for the supervised baseline. */
+  numClasses?: number;
+}

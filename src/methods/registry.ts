@@ -1,0 +1,51 @@
+/** Methods by name, so a run's JSON config rebuilds its method. */
+import { byol, byolDefaults } from './byol.ts';
+import type { Method, MethodConfig, MethodDeps, MethodName } from './method.ts';
+import { mocov2, mocov2Defaults } from './mocov2.ts';
+import { simclr, simclrDefaults } from './simclr.ts';
+import { simsiam, simsiamDefaults } from './simsiam.ts';
+import { spectral, spectralDefaults } from './spectral.ts';
+import { supervised, supervisedDefaults } from './supervised.ts';
+import { swav, swavDefaults } from './swav.ts';
+
+type Options = Record<string, unknown>;
+
+const METHODS: Record<
+  MethodName,
+  { create: (o: Options, deps: MethodDeps) => Method; defaults: (featureDim: number) => MethodConfig }
+> = {
+  spectral: { create: spectral, defaults: spectralDefaults },
+  simclr: { create: simclr, defaults: simclrDefaults },
+  mocov2: { create: mocov2, defaults: mocov2Defaults },
+  byol: { create: byol, defaults: byolDefaults },
+  simsiam: { create: simsiam, defaults: simsiamDefaults },
+  swav: { create: swav, defaults: swavDefaults },
+  supervised: { create: supervised, defaults: supervisedDefaults },
+};
+
+/** Every method specl implements, spectral first. */
+export const METHOD_NAMES: readonly MethodName[] = Object.keys(METHODS) as MethodName[];
+
+function entry(name: unknown) {
+  const m = typeof name === 'string' && Object.hasOwn(METHODS, name) ? METHODS[name as MethodName] : undefined;
+  if (!m)
+    throw new Error(`methods: unknown method ${JSON.stringify(name)}: expected one of ${METHOD_NAMES.join(', ')}`);
+  return m;
+}
+
+/**
+ * The method `config.name` with the options in `config` (missing ones take
+ * their defaults for `deps.encoder`). Unknown names, unknown options and bad
+ * values throw an Error naming the method, the option and what was expected.
+ */
+export function createMethod(config: MethodConfig, deps: MethodDeps): Method {
+  return entry(config?.name).create(config, deps);
+}
+
+/** The resolved default config of method `name` for an encoder with `encoderFeatureDim` features. */
+export function defaultConfig(name: MethodName, encoderFeatureDim: number): MethodConfig {
+  if (!Number.isInteger(encoderFeatureDim) || encoderFeatureDim < 1) {
+    throw new Error(`methods: encoderFeatureDim must be a positive integer, got ${encoderFeatureDim}`);
+  }
+  return entry(name).defaults(encoderFeatureDim);
+}

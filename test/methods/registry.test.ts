@@ -1,0 +1,104 @@
+/** The method registry: names, resolved defaults (the papers' values), recipes, and errors on bad configs. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createMethod, defaultConfig, METHOD_NAMES, type MethodConfig } from '../../src/methods/index.ts';
+import { ConvNet } from '../../src/nn/index.ts';
+import { Generator } from '../../src/tensor/index.ts';
+
+const deps = () => {
+  const g = new Generator(0);
+  const encoder = new ConvNet({ widths: [8, 16], generator: g }); // featureDim 16
+  return { encoder, makeEncoder: () => new ConvNet({ widths: [8, 16] }), generator: g, numClasses: 10 };
+};
+
+test('METHOD_NAMES lists the seven methods, spectral first', () => {
+  assert.deepEqual([...METHOD_NAMES], ['spectral', 'simclr', 'mocov2', 'byol', 'simsiam', 'swav', 'supervised']);
+});
+
+test('defaults: the authors’ spectral recipe, sized for ResNet-18 (512) and for the ConvNet (128)', () => {
+  assert.deepEqual(defaultConfig('spectral', 512), {
+    name: 'spectral',
+    mu: 1,
+    hiddenDim: 2048,
+    outDim: 1000,
+    optimizer: 'sgd',
+    baseLr: 0.03,
+    weightDecay: 5e-4,
+    optimizerMomentum: 0.9,
+    warmupFraction: 10 / 800,
+  });
+  assert.deepEqual(
+    { ...defaultConfig('spectral', 128), name: undefined },
+    { ...defaultConfig('spectral', 512), hiddenDim: 512, outDim: 128, name: undefined },
+  );
+  const peers = Object.fromEntries(METHOD_NAMES.map((n) => [n, defaultConfig(n, 512)]));
+  assert.equal(peers.simclr!.temperature, 0.5);
+  assert.equal(peers.mocov2!.temperature, 0.2);
+  assert.equal(peers.mocov2!.momentum, 0.99);
+  assert.equal(peers.mocov2!.queueSize, 4096);
+  assert.equal(peers.byol!.tauBase, 0.99);
+  assert.equal(peers.simsiam!.outDim, 2048);
+  assert.equal(peers.simsiam!.predictorHiddenDim, 512);
+  assert.equal(peers.swav!.prototypes, 3000);
+  assert.equal(peers.swav!.epsilon, 0.05);
+  assert.throws(() => defaultConfig('spectral', 0), /encoderFeatureDim must be a positive integer, got 0/);
+});
+
+test('recipes scale the learning rate linearly with the batch (lr = baseLr·B/256)', () => {
+  const d = deps();
+  const spectral = createMethod({ name: 'spectral' }, d);
+  assert.deepEqual(spectral.recipe(512), {
+    optimizer: 'sgd',
+    lr: 0.06,
+    weightDecay: 5e-4,
+    momentum: 0.9,
+    warmupFraction: 0.0125,
+  });
+  assert.equal(createMethod({ name: 'simsiam', baseLr: 0.05 }, d).recipe(128).lr, 0.025);
+  assert.throws(() => spectral.recipe(0), /spectral: recipe batch size must be a positive integer, got 0/);
+});
+
+test('a method rebuilt from its resolved config has the same config; options override defaults', () => {
+  for (const name of METHOD_NAMES) {
+    const m = createMethod({ name }, deps());
+    assert.deepEqual(m.config, defaultConfig(name, 16), `${name}: defaults for featureDim 16`);
+    assert.deepEqual(createMethod(m.config, deps()).config, m.config, `${name}: round trip`);
+    m.dispose();
+  }
+  const m = createMethod({ name: 'spectral', mu: 10, outDim: 32 }, deps());
+  assert.equal(m.config.mu, 10);
+  assert.deepEqual(m.heads.child('projector').namedParameters().at(-1)?.[1].shape, [32], 'last BN has k = 32');
+});
+
+test('unknown names, unknown options and bad values are errors naming the method, option and expectation', () => {
+  const d = deps();
+  const bad = (config: Record<string, unknown>, re: RegExp) =>
+    assert.throws(() => createMethod(config as MethodConfig, d), re);
+  bad({ name: 'barlow' }, /methods: unknown method "barlow": expected one of spectral, simclr, mocov2, byol/);
+  bad({}, /methods: unknown method undefined/);
+  bad({ name: 'spectral', mu: -1 }, /spectral: option 'mu' must be a finite number > 0, got -1/);
+  bad({ name: 'spectral', mu: '1' }, /spectral: option 'mu' must be a finite number > 0, got "1"/);
+  bad({ name: 'simclr', temprature: 0.1 }, /simclr: unknown option 'temprature': expected one of temperature,/);
+  bad({ name: 'mocov2', queueSize: 10.5 }, /mocov2: option 'queueSize' must be a positive integer, got 10.5/);
+  bad({ name: 'mocov2', momentum: 1 }, /mocov2: option 'momentum' must be a number in \[0, 1\), got 1/);
+  bad({ name: 'mocov2', symmetric: 'yes' }, /mocov2: option 'symmetric' must be true or false, got "yes"/);
+  bad({ name: 'byol', tauBase: -0.1 }, /byol: option 'tauBase' must be a number in \[0, 1\)/);
+  bad({ name: 'simsiam', projectorLayers: 4 }, /simsiam: option 'projectorLayers' must be one of 2, 3, got 4/);
+  bad({ name: 'swav', sinkhornIterations: 0 }, /swav: option 'sinkhornIterations' must be a positive integer, got 0/);
+  bad(
+    { name: 'supervised', optimizer: 'adam' },
+    /supervised: option 'optimizer' must be one of "sgd", "lars", got "adam"/,
+  );
+  bad({ name: 'spectral', weightDecay: Number.NaN }, /spectral: option 'weightDecay' must be a finite number ≥ 0/);
+});
+
+test('SimSiam with projectorLayers 3 has the ImageNet projector: (Linear, BN, ReLU) ×2, Linear, BN without affine', () => {
+  const m = createMethod({ name: 'simsiam', projectorLayers: 3 }, deps());
+  const p = m.heads.child('projector');
+  assert.deepEqual(
+    p.namedChildren().map(([, c]) => c.constructor.name),
+    ['Linear', 'BatchNorm1d', 'ReLU', 'Linear', 'BatchNorm1d', 'ReLU', 'Linear', 'BatchNorm1d'],
+  );
+  assert.equal(p.namedParameters().at(-1)?.[0], '6.bias', 'the output BN has no γ, β');
+  m.dispose();
+});

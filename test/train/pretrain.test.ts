@@ -1,0 +1,220 @@
+/**
+ * The trainer end to end on a small slice of real MNIST: the run folder, exact
+ * resume (after an AbortSignal and after SIGKILL of a child process), the NaN
+ * guard, checkpoints that survive a kill, and bad settings.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { LabeledDataset } from '../../src/data/index.ts';
+import { loadSafetensors, tidy } from '../../src/tensor/index.ts';
+import { latestCheckpoint, loadRunEncoder, type PretrainEvent, pretrain, RunFolder } from '../../src/train/index.ts';
+import { SMALL_RUN, smallMnist } from './fixtures/small-mnist.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+let dir: string;
+let data: LabeledDataset;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'specl-pretrain-'));
+  data = smallMnist();
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  for (const s of [data.train, data.test]) {
+    s.images.dispose();
+    s.labels.dispose();
+  }
+});
+
+/** Largest |a − b| over every tensor of two safetensors files with the same keys. */
+function maxDiff(a: string, b: string): number {
+  return tidy(() => {
+    const ta = loadSafetensors(a).tensors;
+    const tb = loadSafetensors(b).tensors;
+    assert.deepEqual(Object.keys(ta).sort(), Object.keys(tb).sort());
+    let worst = 0;
+    for (const [k, t] of Object.entries(ta)) {
+      const u = tb[k];
+      assert.ok(u, k);
+      if (t.dtype === 'int64') continue; // BN batch counters
+      worst = Math.max(worst, t.to('float64').sub(u.to('float64')).abs().max().item());
+    }
+    return worst;
+  });
+}
+
+async function run(out: string, extra: Partial<Parameters<typeof pretrain>[0]> = {}) {
+  const events: PretrainEvent[] = [];
+  const r = await pretrain({ ...SMALL_RUN, data, out, onEvent: (e) => events.push(e), ...extra });
+  r.encoder.dispose();
+  r.method.dispose();
+  return { r, events };
+}
+
+let reference: string;
+
+describe('pretrain', () => {
+  test('writes a complete run folder: config with the seed, metrics per step and epoch, checkpoint, encoder, summary', async () => {
+    reference = join(dir, 'reference');
+    const { r, events } = await run(reference);
+    assert.equal(r.interrupted, false);
+    const folder = new RunFolder(reference);
+    const config = folder.readConfig<{ seed: number; method: { name: string; mu: number }; epochs: number }>();
+    assert.equal(config.seed, 5);
+    assert.equal(config.method.name, 'spectral');
+    assert.equal(config.method.mu, 1);
+    const metrics = folder.readMetrics();
+    const steps = metrics.filter((l) => l.type === 'step');
+    const epochs = metrics.filter((l) => l.type === 'epoch');
+    assert.equal(steps.length, 16, '1024 images, batch 128, 2 epochs, a line every step');
+    assert.deepEqual(
+      steps.map((l) => l.step),
+      Array.from({ length: 16 }, (_, i) => i + 1),
+    );
+    assert.equal(epochs.length, 2);
+    for (const e of epochs) {
+      assert.ok(typeof e.knn === 'number' && e.knn > 0.3, `kNN monitor ${e.knn}`);
+      assert.ok(typeof e.spread === 'number' && e.spread > 0.1, `spread ${e.spread}`);
+    }
+    assert.ok(existsSync(join(reference, 'encoder.safetensors')));
+    const summary = JSON.parse(readFileSync(folder.summaryPath, 'utf8'));
+    assert.equal(summary.steps, 16);
+    assert.equal(summary.epochs, 2);
+    assert.ok(Number.isFinite(summary.finalLoss));
+    assert.ok(latestCheckpoint(folder.checkpointsDir));
+    assert.ok(events.some((e) => e.type === 'checkpoint'));
+    // The loss falls: spectral pretraining does something.
+    const first = steps[0]?.loss as number;
+    const last = steps[steps.length - 1]?.loss as number;
+    assert.ok(last < first, `loss ${first} → ${last}`);
+  });
+
+  test('a run stopped by its AbortSignal resumes to the same weights as an uninterrupted one', async () => {
+    const out = join(dir, 'aborted');
+    const controller = new AbortController();
+    const { r } = await run(out, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 5) controller.abort();
+      },
+    });
+    assert.equal(r.interrupted, true);
+    assert.equal(r.summary, null);
+    assert.ok(!existsSync(join(out, 'encoder.safetensors')));
+    const partial = loadRunEncoder(out);
+    assert.match(partial.weights, /step-0000005/);
+    partial.encoder.dispose();
+    const { r: resumed, events } = await run(out, { resume: true });
+    assert.equal(resumed.interrupted, false);
+    const start = events.find((e) => e.type === 'start');
+    assert.equal(start?.type === 'start' ? start.resumedAt : null, 5);
+    assert.ok(maxDiff(join(out, 'encoder.safetensors'), join(reference, 'encoder.safetensors')) <= 1e-6);
+    const steps = new RunFolder(out).readMetrics().filter((l) => l.type === 'step');
+    assert.deepEqual(
+      steps.map((l) => l.step),
+      Array.from({ length: 16 }, (_, i) => i + 1),
+      'metrics have each step once',
+    );
+  });
+
+  test('a child process killed with SIGKILL mid-epoch resumes to the same weights', async () => {
+    const out = join(dir, 'killed');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'test/train/fixtures/pretrain-child.ts'), out, 'fresh'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const killedAt = await new Promise<number>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d) => {
+        buf += d;
+        const m = /step (\d+)\n/.exec(buf.split('\n').slice(-2).join('\n'));
+        const step = m ? Number(m[1]) : 0;
+        if (step >= 11) {
+          child.kill('SIGKILL');
+          resolve(step);
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (signal !== 'SIGKILL') reject(new Error(`child ended (${code}) before the kill: ${stderr}`));
+      });
+    });
+    assert.ok(killedAt >= 11 && killedAt < 16);
+    assert.ok(!existsSync(join(out, 'summary.json')));
+    const resumed = await new Promise<string>((resolve, reject) => {
+      const c = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'test/train/fixtures/pretrain-child.ts'), out, 'resume'],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let o = '';
+      let e = '';
+      c.stdout.on('data', (d) => {
+        o += d;
+      });
+      c.stderr.on('data', (d) => {
+        e += d;
+      });
+      c.on('exit', (code) => (code === 0 ? resolve(o) : reject(new Error(`resume failed (${code}): ${e}`))));
+    });
+    const at = Number(/resumed (\d+)/.exec(resumed)?.[1]);
+    assert.ok(at >= 8 && at <= killedAt, `resumed at ${at}, killed at ${killedAt}`);
+    assert.ok(maxDiff(join(out, 'encoder.safetensors'), join(reference, 'encoder.safetensors')) <= 1e-6);
+  });
+
+  test('a NaN loss stops the run with a clear error and keeps the last good checkpoint', async () => {
+    const out = join(dir, 'nan');
+    await assert.rejects(
+      run(out, { lr: 1e12, epochs: 4 }),
+      (e: Error) =>
+        /loss became (NaN|Infinity|-Infinity) at step \d+/.test(e.message) && /Lower the learning rate/.test(e.message),
+    );
+    const metrics = new RunFolder(out).readMetrics();
+    assert.ok(metrics.some((l) => l.type === 'event' && l.event === 'nan'));
+    const good = latestCheckpoint(join(out, 'checkpoints'));
+    if (good) {
+      const loaded = loadRunEncoder(out);
+      const finite = tidy(() =>
+        Object.values(loaded.encoder.stateDict()).every((t) => t.isfinite().all().item() === 1),
+      );
+      loaded.encoder.dispose();
+      assert.ok(finite, 'the kept checkpoint holds finite weights');
+    }
+  });
+
+  test('a torn checkpoint write leaves the previous checkpoint the latest, and loadable', () => {
+    const ck = join(reference, 'checkpoints');
+    const before = latestCheckpoint(ck);
+    assert.ok(before);
+    // What a crash mid-save leaves: a newer folder with a half-written model file and no pointer update.
+    const torn = join(ck, 'step-0000099');
+    mkdirSync(torn, { recursive: true });
+    writeFileSync(join(torn, 'model.safetensors'), Buffer.alloc(100, 7));
+    assert.equal(latestCheckpoint(ck), before);
+    const loaded = loadRunEncoder(join(reference, 'checkpoints', '..'));
+    loaded.encoder.dispose();
+    rmSync(torn, { recursive: true });
+  });
+
+  test('bad settings are refused with the field named', async () => {
+    await assert.rejects(run(join(dir, 'bad1'), { epochs: 2, minutes: 1 }), /epochs\/minutes/);
+    await assert.rejects(run(join(dir, 'bad2'), { batchSize: 1 }), /batchSize must be an integer ≥ 2/);
+    await assert.rejects(run(join(dir, 'bad3'), { lr: -1 }), /lr must be a positive number/);
+    await assert.rejects(run(join(dir, 'bad4'), { method: 'barlow' as 'spectral' }), /barlow/);
+    await assert.rejects(run(reference), /already holds a run/);
+    await assert.rejects(run(join(dir, 'none'), { resume: true }), /not a specl run folder/);
+  });
+});
