@@ -10,10 +10,20 @@ import { benchLine, printLine } from './lib/output.ts';
 import type { Benchmark, BenchOptions } from './lib/types.ts';
 import { loaderOverlap } from './loader-overlap.ts';
 import { opOverhead } from './op-overhead.ts';
+import { pretrainParity } from './pretrain-parity.ts';
+import { pretrainQuality } from './pretrain-quality.ts';
 import { trainStep } from './train-step.ts';
 
 /** Every benchmark, in the order `npm run bench` runs the quick ones. */
-const BENCHMARKS: readonly Benchmark[] = [gemm, opOverhead, trainStep, augment, loaderOverlap];
+const BENCHMARKS: readonly Benchmark[] = [
+  gemm,
+  opOverhead,
+  trainStep,
+  augment,
+  loaderOverlap,
+  pretrainParity,
+  pretrainQuality,
+];
 
 const USAGE = `usage: npm run bench -- [NAME…] [--repeats N] [--case SUBSTRING] [--threads N] [--list]
   no NAME: every quick benchmark; --repeats: timed runs per side; --case: only matching cases;

@@ -12,12 +12,27 @@ const root = new URL('../..', import.meta.url).pathname;
 const specl = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/specl.js'), ...args], { encoding: 'utf8', cwd: root, timeout: 240_000 });
 
-test('specl demo trains on real MNIST and reports a test accuracy far above chance', () => {
-  const r = specl('demo', '--steps', '120', '--seconds', '120');
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /MNIST: 60000 training and 10000 test images/);
-  const acc = Number(/MNIST test accuracy ([\d.]+)%/.exec(r.stdout)?.[1]);
-  assert.ok(acc > 90, `120 steps of SGD should pass 90% on MNIST, got ${acc}%\n${r.stdout}`);
+test('specl demo pretrains spectral on unlabeled MNIST and beats raw pixels and a random encoder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'specl-demo-'));
+  try {
+    const r = specl('demo', '--minutes', '0.6', '--out', join(dir, 'run'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /MNIST: 60000 training images \(labels unused for pretraining\), 10000 test/);
+    const row = (name: string) => {
+      const m = new RegExp(`${name}\\s+([\\d.]+)%\\s+([\\d.]+)%`).exec(r.stdout);
+      assert.ok(m, `row ${name} in\n${r.stdout}`);
+      return { probe: Number(m[1]), knn: Number(m[2]) };
+    };
+    const pixels = row('raw pixels \\(784\\)');
+    const random = row('random ConvNet \\(128\\)');
+    const spectral = row('spectral ConvNet \\(128\\)');
+    assert.ok(pixels.probe > 85, `raw-pixel probe ${pixels.probe}%`);
+    assert.ok(spectral.probe > pixels.probe, `spectral ${spectral.probe}% vs raw pixels ${pixels.probe}%`);
+    assert.ok(spectral.probe > random.probe, `spectral ${spectral.probe}% vs random encoder ${random.probe}%`);
+    assert.ok(statSync(join(dir, 'run', 'encoder.safetensors')).size > 100_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('specl info reports the libtorch build', () => {
@@ -31,9 +46,26 @@ test('bad command lines get clear errors and a non-zero exit', () => {
   const unknown = specl('pretrian');
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command 'pretrian'/);
-  const bad = specl('demo', '--steps', 'many');
+  const bad = specl('demo', '--minutes', 'many');
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /--steps expects a positive integer, got 'many'/);
+  assert.match(bad.stderr, /--minutes expects a number/);
+  const method = specl('pretrain', '--method', 'barlow');
+  assert.equal(method.status, 1);
+  assert.match(method.stderr, /--method expects one of spectral, simclr/);
+  const both = specl(
+    'pretrain',
+    '--epochs',
+    '1',
+    '--minutes',
+    '1',
+    '--out',
+    join(tmpdir(), `specl-both-${process.pid}`),
+  );
+  assert.equal(both.status, 1);
+  assert.match(both.stderr, /epochs\/minutes must be given one at a time/);
+  const noRun = specl('probe', join(tmpdir(), 'no-such-run'));
+  assert.equal(noRun.status, 1);
+  assert.match(noRun.stderr, /not a specl run folder/);
 });
 
 test('the README library example runs: trains, saves a safetensors file, reloads it', () => {
