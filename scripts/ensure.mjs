@@ -2,7 +2,8 @@
 // Makes a fresh Debian/Ubuntu checkout ready to run: installs the system
 // packages specl needs (or prints the exact apt-get line when not root),
 // installs npm dependencies and builds the native addon when missing.
-// Usage: node scripts/ensure.mjs [--bench]   (--bench adds PyTorch/scipy for references)
+// Usage: node scripts/ensure.mjs [--test] [--bench]   (--test adds torchvision for cross-checks,
+// --bench PyTorch/scipy for the benchmark references)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +11,14 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 // dataset-fashion-mnist: the second real dataset (/usr/share/datasets/fashion-mnist), used by tests and experiments.
 const SYSTEM = ['libtorch-dev', 'libopenblas0-pthread', 'g++', 'make', 'python3', 'dataset-fashion-mnist'];
+// --test: torchvision, the independent reference some augmentation tests compare against.
+const TEST = ['python3-torchvision'];
 const BENCH = ['python3-torch', 'python3-torchvision', 'python3-scipy', 'python3-numpy'];
-const wanted = process.argv.includes('--bench') ? [...SYSTEM, ...BENCH] : SYSTEM;
+const wanted = [
+  ...SYSTEM,
+  ...(process.argv.includes('--test') ? TEST : []),
+  ...(process.argv.includes('--bench') ? BENCH : []),
+].filter((p, i, all) => all.indexOf(p) === i);
 
 function installed(pkg) {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a template
