@@ -1,7 +1,8 @@
 /**
  * pretrain-quality: every method on MNIST and Fashion-MNIST with the small
  * ConvNet under the same wall-clock budget (5 minutes of pretraining per run
- * on 2 cores, SPECL_QUALITY_MINUTES overrides), one seed each; then spectral
+ * on 2 cores, SPECL_QUALITY_MINUTES overrides; SPECL_QUALITY_DATASETS=mnist
+ * runs one dataset), one seed each; then spectral
  * and the best peer for 3 seeds on Fashion-MNIST. Reported: linear-probe and
  * kNN top-1 on the test split. The "reference" of each line is the same
  * probe on raw pixels — the floor every number should clear; ratio =
@@ -49,7 +50,9 @@ export const pretrainQuality: Benchmark = {
     const wanted = (c: string) => ctx.options.case === undefined || c.includes(ctx.options.case);
     const fashion: Record<string, EncoderEvaluation> = {};
     let floorFashion: EncoderEvaluation | null = null;
+    const only = process.env.SPECL_QUALITY_DATASETS?.split(',');
     for (const name of DATASETS) {
+      if (only && !only.includes(name)) continue;
       const data = await loadDataset(name);
       const floor = evaluatePixels(data, normalizationStats(data.name, data.train));
       if (name === 'fashion-mnist') floorFashion = floor;

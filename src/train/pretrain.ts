@@ -375,6 +375,24 @@ async function run(
         }
         pos.seconds = seconds();
         checkpoint();
+        // With a budget, re-plan at each epoch end from the measured pace, monitor and checkpoint
+        // included (the first plan, from 20 warm-up steps, runs slow); the rest of the cosine follows it.
+        if (budget !== null && resumedAt === null && pos.step < pos.totalSteps && pos.step > planAt + 1) {
+          const perStep = (pos.seconds - planStart) / (pos.step - 1);
+          const total = pos.step + Math.max(1, Math.floor((budget * 0.98 - pos.seconds) / perStep));
+          if (Math.abs(total - pos.totalSteps) > 0.02 * pos.totalSteps) {
+            pos.totalSteps = total;
+            schedule = makeSchedule(pos.totalSteps);
+            folder.log({
+              type: 'event',
+              step: pos.step,
+              event: 'plan',
+              totalSteps: pos.totalSteps,
+              secondsPerStep: perStep,
+            });
+            emit({ type: 'plan', totalSteps: pos.totalSteps, secondsPerStep: perStep });
+          }
+        }
       }
     }
     pos.seconds = seconds();

@@ -209,6 +209,20 @@ describe('pretrain', () => {
     rmSync(torn, { recursive: true });
   });
 
+  test('a time budget is planned from the measured pace and the run ends inside it', async () => {
+    const budget = 0.15 * 60;
+    const { r, events } = await run(join(dir, 'budget'), { epochs: undefined, minutes: 0.15 });
+    const plans = events.filter((e) => e.type === 'plan');
+    assert.ok(plans.length >= 1, 'a plan after the first measured steps');
+    const last = plans[plans.length - 1];
+    const s = r.summary;
+    assert.ok(s && last?.type === 'plan');
+    assert.ok(s.steps === last.totalSteps || s.seconds > budget, `${s.steps} steps vs plan ${last.totalSteps}`);
+    assert.ok(s.seconds <= budget * 1.1, `trained ${s.seconds.toFixed(1)} s for a ${budget} s budget`);
+    assert.ok(s.seconds >= budget * 0.6, `stopped early: ${s.seconds.toFixed(1)} s of ${budget} s`);
+    assert.equal(new RunFolder(join(dir, 'budget')).readConfig<{ minutes: number; epochs: null }>().epochs, null);
+  });
+
   test('bad settings are refused with the field named', async () => {
     await assert.rejects(run(join(dir, 'bad1'), { epochs: 2, minutes: 1 }), /epochs\/minutes/);
     await assert.rejects(run(join(dir, 'bad2'), { batchSize: 1 }), /batchSize must be an integer ≥ 2/);
