@@ -15,6 +15,7 @@
 import { presets } from '../src/augment/index.ts';
 import { ViewLoader } from '../src/augment/view-loader.ts';
 import { mnist } from '../src/data/index.ts';
+import { spectralContrastiveLoss } from '../src/methods/index.ts';
 import { ConvNet, MLP, Sequential } from '../src/nn/index.ts';
 import { SGD } from '../src/optim/index.ts';
 import { Generator, manualSeed, type Tensor, tidy } from '../src/tensor/index.ts';
@@ -26,31 +27,13 @@ import type { Benchmark } from './lib/types.ts';
 const BATCH = 256;
 const STEPS = 24;
 
-/**
- * The spectral contrastive loss of HaoChen et al. 2021 in its batch form
- * (DESIGN.md) with μ = 1: −(2/B)Σᵢ z1ᵢᵀz2ᵢ + (1/(B(B−1)))Σ_{i≠j}(z1ᵢᵀz2ⱼ)².
- * TODO(issue 4): use the method's own loss once src/methods lands.
- */
-function spectralLoss(z1: Tensor, z2: Tensor): Tensor {
-  const b = z1.shape[0] as number;
-  const m = z1.matmul(z2.t());
-  const diag = m.diagonal();
-  const part1 = diag.sum().mul(-2 / b);
-  const part2 = m
-    .square()
-    .sum()
-    .sub(diag.square().sum())
-    .div(b * (b - 1));
-  return part1.add(part2);
-}
-
 class Step {
   readonly model = new Sequential(new ConvNet(), new MLP([128, 256, 64], { batchNorm: true }));
   readonly opt = new SGD(this.model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
   run(v1: Tensor, v2: Tensor): void {
     tidy(() => {
       this.opt.zeroGrad();
-      const loss = spectralLoss(this.model.forward(v1), this.model.forward(v2));
+      const { loss } = spectralContrastiveLoss(this.model.forward(v1), this.model.forward(v2));
       loss.backward();
       this.opt.step();
     });

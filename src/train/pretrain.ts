@@ -12,7 +12,7 @@ import { createMethod, defaultConfig } from '../methods/index.ts';
 import type { Method, MethodConfig } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
 import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
-import { Generator, randperm, tidy } from '../tensor/index.ts';
+import { Generator, randperm, type Tensor, tidy } from '../tensor/index.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.ts';
 import { embeddingSpread } from './collapse.ts';
 import { createEncoder } from './encoder-factory.ts';
@@ -183,31 +183,43 @@ function build(config: PretrainConfig, numClasses: number) {
 export async function pretrain(o: PretrainOptions & { resume?: boolean }): Promise<PretrainResult> {
   let folder: RunFolder;
   let config: PretrainConfig;
-  let data: LabeledDataset;
-  if (o.resume) {
-    if (!o.out) throw new Error('pretrain: resume needs `out`, the run folder to continue');
-    folder = new RunFolder(o.out);
-    config = folder.readConfig<PretrainConfig>();
-    data = o.data ?? (await loadDataset(config.dataset));
-  } else {
-    data = o.data ?? (await loadDataset(o.dataset));
-    const norm = normalizationStats(data.name, data.train);
-    // The spec as given (`cifar10:DIR` keeps its folder) so that resume and probe reload the same data.
-    config = resolveConfig(o, data, norm, o.data ? data.name : o.dataset);
-    const methodName = typeof o.method === 'string' ? o.method : o.method.name;
-    folder = new RunFolder(o.out ?? join('runs', `${methodName}-${sanitize(data.name)}-${stamp()}`));
-    folder.create(config);
-  }
-  data = withTrainSize(data, config);
-  const { encoder, method, optimizer } = build(config, data.classes.length);
+  const given = o.data;
+  let data: LabeledDataset | undefined;
+  // Tensors this call made (a dataset it loaded, a training subset): freed when it returns.
+  const owned: Tensor[] = [];
+  const own = (d: LabeledDataset) => {
+    if (d !== given) owned.push(d.train.images, d.train.labels, d.test.images, d.test.labels);
+    return d;
+  };
   try {
-    return await run(o, folder, config, data, { encoder, method, optimizer });
-  } catch (e) {
-    encoder.dispose();
-    method.dispose();
-    throw e;
+    if (o.resume) {
+      if (!o.out) throw new Error('pretrain: resume needs `out`, the run folder to continue');
+      folder = new RunFolder(o.out);
+      config = folder.readConfig<PretrainConfig>();
+      data = own(given ?? (await loadDataset(config.dataset)));
+    } else {
+      data = own(given ?? (await loadDataset(o.dataset)));
+      const norm = normalizationStats(data.name, data.train);
+      // The spec as given (`cifar10:DIR` keeps its folder) so that resume and probe reload the same data.
+      config = resolveConfig(o, data, norm, given ? data.name : o.dataset);
+      const methodName = typeof o.method === 'string' ? o.method : o.method.name;
+      folder = new RunFolder(o.out ?? join('runs', `${methodName}-${sanitize(data.name)}-${stamp()}`));
+      folder.create(config);
+    }
+    const train = withTrainSize(data, config);
+    if (train !== data) owned.push(train.train.images, train.train.labels);
+    const { encoder, method, optimizer } = build(config, train.classes.length);
+    try {
+      return await run(o, folder, config, train, { encoder, method, optimizer });
+    } catch (e) {
+      encoder.dispose();
+      method.dispose();
+      throw e;
+    } finally {
+      optimizer.dispose();
+    }
   } finally {
-    optimizer.dispose();
+    for (const t of owned) t.dispose();
   }
 }
 
