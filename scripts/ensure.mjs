@@ -3,7 +3,7 @@
 // packages specl needs (or prints the exact apt-get line when not root),
 // installs npm dependencies and builds the native addon when missing.
 // Usage: node scripts/ensure.mjs [--test] [--bench]   (--test adds torchvision for cross-checks,
-// --bench PyTorch/scipy for the benchmark references)
+// --bench PyTorch/scipy/scikit-learn for the benchmark references)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const root = new URL('..', import.meta.url).pathname;
 const SYSTEM = ['libtorch-dev', 'libopenblas0-pthread', 'g++', 'make', 'python3', 'dataset-fashion-mnist'];
 // --test: torchvision, the independent reference some augmentation tests compare against.
 const TEST = ['python3-torchvision'];
-const BENCH = ['python3-torch', 'python3-torchvision', 'python3-scipy', 'python3-numpy'];
+const BENCH = ['python3-torch', 'python3-torchvision', 'python3-scipy', 'python3-numpy', 'python3-sklearn'];
 const wanted = [
   ...SYSTEM,
   ...(process.argv.includes('--test') ? TEST : []),
