@@ -5,7 +5,9 @@
  * higher is better); progress goes to stderr. See bench/README.md.
  */
 import { augment } from './augment.ts';
+import { eigs } from './eigs.ts';
 import { gemm } from './gemm.ts';
+import { knnGraphBench } from './knn-graph.ts';
 import { benchLine, printLine } from './lib/output.ts';
 import type { Benchmark, BenchOptions } from './lib/types.ts';
 import { loaderOverlap } from './loader-overlap.ts';
@@ -23,6 +25,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   loaderOverlap,
   pretrainParity,
   pretrainQuality,
+  knnGraphBench,
+  eigs,
 ];
 
 const USAGE = `usage: npm run bench -- [NAME…] [--repeats N] [--case SUBSTRING] [--threads N] [--list]

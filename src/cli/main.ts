@@ -7,6 +7,7 @@ import { demo } from './demo.ts';
 import { info } from './info.ts';
 import { pretrainCommand } from './pretrain.ts';
 import { knnCommand, probeCommand } from './probe.ts';
+import { theoryCommand } from './theory.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; help: string }> = {
   demo: { run: demo, help: 'pretrain spectral on unlabeled MNIST (≈4 min), then linear probe and kNN vs baselines' },
@@ -20,6 +21,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; 
   },
   knn: { run: knnCommand, help: 'weighted kNN accuracy of a run beside raw pixels and a random encoder' },
   compare: { run: compareCommand, help: 'a table of several runs' },
+  theory: {
+    run: theoryCommand,
+    help: "the talk's theorems checked numerically: optimum | learned | separability | connectivity | real",
+  },
   info: { run: info, help: 'libtorch version, threads, devices and build configuration' },
   data: { run: data, help: 'data info --dataset NAME: counts per class and pixel statistics' },
   augment: { run: augment, help: 'write a PNG grid of images and two augmented views of each' },

@@ -28,3 +28,19 @@ export const toCsr = (s: Tensor): Tensor => opT('aten::to_sparse_csr', [s]);
 export const toDense = (s: Tensor): Tensor => opT('aten::to_dense', [s, null]);
 /** Sparse (COO or CSR) n×m times dense m×k. */
 export const spmm = (s: Tensor, dense: Tensor): Tensor => opT('aten::mm', [s, dense]);
+/** Row pointers (n+1, int64) of a CSR matrix. */
+export const crowIndices = (s: Tensor): Tensor => opT('aten::crow_indices', [s]);
+/** Column indices (nnz, int64) of a CSR matrix. */
+export const colIndices = (s: Tensor): Tensor => opT('aten::col_indices', [s]);
+/** Stored values (nnz) of a CSR or coalesced COO matrix. */
+export const values = (s: Tensor): Tensor => opT('aten::values', [s]);
+/** Row index of every stored entry of a CSR matrix (nnz, int64): 0 repeated by row length, 1, … */
+export function csrRowIndices(s: Tensor): Tensor {
+  const crow = crowIndices(s);
+  const n = crow.shape[0] as number;
+  const counts = crow.narrow(0, 1, n - 1).sub(crow.narrow(0, 0, n - 1));
+  const rows = opT('aten::repeat_interleave.Tensor', [counts, null]);
+  crow.dispose();
+  counts.dispose();
+  return rows;
+}

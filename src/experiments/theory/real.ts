@@ -1,0 +1,323 @@
+/**
+ * Theorem 5 of the talk, measured on real images: "each class forms a
+ * connected manifold" in the positive-pair graph (HaoChen, Wei, Gaidon, Ma
+ * 2021). On the empirical positive-pair graph of N images × M augmentations
+ * ({@link positivePairGraph}) it reports how much edge weight stays inside
+ * classes, the top of the spectrum of Ā = D^{-1/2}WD^{-1/2} (r nearly
+ * disconnected clusters give r eigenvalues near 1, i.e. r near-zero
+ * eigenvalues of the normalized Laplacian I − Ā), the conductance
+ * φ(S_c) = w(S_c, V∖S_c)/w(S_c) of each class's vertex set, and probe-free
+ * purity numbers of the neighbourhoods.
+ */
+import { type Pipeline, presetFromName } from '../../augment/index.ts';
+import {
+  drawPerClass,
+  type ImageSplit,
+  indicesByClass,
+  type LabeledDataset,
+  loadDataset,
+  normalizationStats,
+  subsetOf,
+} from '../../data/index.ts';
+import { noGrad, sparse, type Tensor, tidy } from '../../tensor/index.ts';
+import { conductance } from '../../theory/conductance.ts';
+import { topEigenpairs } from '../../theory/eigs.ts';
+import { type Graph, normalizedAdjacency } from '../../theory/graph.ts';
+import { type PerEdgeKind, positivePairGraph } from '../../theory/positive-pair-graph.ts';
+import { loadRunEncoder } from '../../train/load-run.ts';
+
+export interface RealGraphOptions {
+  /** `loadDataset` spec (default: the run's dataset with `run`, else 'mnist'). */
+  dataset?: string;
+  /** An already loaded dataset (then `dataset` only names it). */
+  data?: LabeledDataset;
+  /** Which split the images come from (default 'train'). */
+  split?: 'train' | 'test';
+  /** N: natural images, drawn balanced over classes (default 2000). */
+  images?: number;
+  /** M: augmentations per image (default 5). */
+  augmentations?: number;
+  /** Nearest neighbours per view (default 10). */
+  k?: number;
+  /** How many top eigenvalues of Ā to compute (default 30). */
+  eigenvalues?: number;
+  /** ε of the near-1 count #{i : λᵢ ≥ 1 − ε} (default 0.05). */
+  epsilon?: number;
+  /** Augmentation preset (default: the run's; else 'mnist' for 1-channel and 'cifar' for 3-channel images). */
+  preset?: string;
+  /** Noise σ of the 'gaussian' preset, in [0, 1] pixel units (default 0.1). */
+  sigma?: number;
+  /** A pretraining run folder: measure neighbours in its frozen encoder's feature space instead of pixels. */
+  run?: string;
+  /** Proximity edge weights (default 'gaussian'). */
+  weights?: 'gaussian' | 'binary';
+  /** Seeds the image draw, the augmentations and the eigensolver (default 0). */
+  seed?: number;
+  /** Also return the graph (the caller then disposes `graph.weights`); default false. */
+  keepGraph?: boolean;
+}
+
+export interface RealGraphResult {
+  dataset: string;
+  /** 'pixel', or the run folder whose encoder gave the features. */
+  space: string;
+  preset: string;
+  images: number;
+  augmentations: number;
+  k: number;
+  /** N·M vertices. */
+  vertices: number;
+  /** Gaussian bandwidth h (null for binary weights). */
+  bandwidth: number | null;
+  /** Share of the edge weight per label; inside a class = sameImage + sameClass. */
+  edgeFractions: PerEdgeKind & { insideClass: number };
+  edgeCounts: PerEdgeKind;
+  /** Top eigenvalues of Ā, descending. */
+  eigenvalues: number[];
+  /** Largest residual ‖Āv − λv‖ among them. */
+  maxResidual: number;
+  /** ε and #{i : λᵢ ≥ 1 − ε}. */
+  epsilon: number;
+  nearOne: number;
+  /** The j (1-based, j < eigenvalues) maximizing λ_j − λ_{j+1}: the spectrum's own cluster count. */
+  gapIndex: number;
+  /** Number of classes C. */
+  classes: number;
+  /** φ(S_c) for the vertex set of each class c. */
+  classConductance: number[];
+  purity: {
+    /** Share of the k nearest neighbours (views of other images) that have the view's class. */
+    neighbourSameClass: number;
+    /** Share of the k nearest neighbours that are views of the same image. */
+    neighbourSameImage: number;
+    /** Accuracy of a weighted vote over each view's graph neighbours from other images (no labels of the view itself used). */
+    vote: number;
+  };
+  seconds: number;
+  /** With `keepGraph`: the positive-pair graph, view → image and view → class. */
+  graph?: Graph;
+  imageOf?: Int32Array;
+  labelOf?: Int32Array;
+}
+
+function checkInt(v: number, name: string, lo: number): void {
+  if (!Number.isInteger(v) || v < lo) throw new Error(`realGraphCheck: ${name} must be an integer ≥ ${lo}, got ${v}`);
+}
+
+/** counts[c] = ⌊N/C⌋, the first N mod C classes one more. */
+function balancedCounts(n: number, classes: number): number[] {
+  return Array.from({ length: classes }, (_, c) => Math.floor(n / classes) + (c < n % classes ? 1 : 0));
+}
+
+/**
+ * Builds the positive-pair graph of N balanced images of a dataset and
+ * measures its class structure (see the module comment). With `run`, the
+ * views are embedded by the run's frozen encoder (eval mode, no autograd)
+ * and augmented by the run's own recipe.
+ */
+export async function realGraphCheck(o: RealGraphOptions = {}): Promise<RealGraphResult> {
+  const start = performance.now();
+  const N = o.images ?? 2000;
+  checkInt(N, 'images', 2);
+  const M = o.augmentations ?? 5;
+  checkInt(M, 'augmentations', 2);
+  const k = o.k ?? 10;
+  checkInt(k, 'k', 1);
+  const K = o.eigenvalues ?? 30;
+  checkInt(K, 'eigenvalues', 2);
+  const seed = o.seed ?? 0;
+  checkInt(seed, 'seed', 0);
+  const epsilon = o.epsilon ?? 0.05;
+  if (!(Number.isFinite(epsilon) && epsilon > 0 && epsilon < 1)) {
+    throw new Error(`realGraphCheck: epsilon must be in (0, 1), got ${epsilon}`);
+  }
+  const which = o.split ?? 'train';
+  if (which !== 'train' && which !== 'test')
+    throw new Error(`realGraphCheck: split must be 'train' or 'test', got ${which}`);
+  if (N * M > 2e6) throw new Error(`realGraphCheck: images × augmentations must be ≤ 2e6, got ${N * M}`);
+  if (k >= N * M) throw new Error(`realGraphCheck: k must be < images × augmentations = ${N * M}, got ${k}`);
+  if (K > N * M) throw new Error(`realGraphCheck: eigenvalues must be ≤ images × augmentations = ${N * M}, got ${K}`);
+
+  const run = o.run === undefined ? undefined : loadRunEncoder(o.run);
+  // A dataset loaded here is freed here; one passed in belongs to the caller.
+  let loaded: LabeledDataset | undefined;
+  try {
+    const name = o.dataset ?? run?.config.dataset ?? 'mnist';
+    if (o.data === undefined) loaded = await loadDataset(name);
+    const data = o.data ?? (loaded as LabeledDataset);
+    const full = data[which];
+    const C = data.classes.length;
+    if (N < C) throw new Error(`realGraphCheck: images must be ≥ the ${C} classes, got ${N}`);
+    const chosen = drawPerClass(
+      indicesByClass(full.labels, C, 'realGraphCheck'),
+      balancedCounts(N, C),
+      seed,
+      'realGraphCheck',
+    );
+    const split: ImageSplit = subsetOf(full, chosen);
+    try {
+      const { pipeline, preset } = run
+        ? {
+            pipeline: presetFromName(run.config.augment.preset, {
+              sigma: run.config.augment.sigma,
+              mean: run.config.augment.mean,
+              std: run.config.augment.std,
+            }),
+            preset: run.config.augment.preset,
+          }
+        : defaultPipeline(o.preset, o.sigma ?? 0.1, data, split);
+      const space = run ? encoderSpace(run.encoder) : 'pixel';
+      const ppg = positivePairGraph({ split, pipeline, augmentations: M, k, space, seed, weights: o.weights });
+      let keepGraph = false;
+      try {
+        const spectrum = tidy(() => {
+          const a = normalizedAdjacency(ppg.graph);
+          const e = topEigenpairs(a, K, { seed });
+          e.vectors.dispose();
+          return { values: Array.from(e.values), residual: Math.max(...e.residuals) };
+        });
+        const members = Array.from({ length: C }, (): number[] => []);
+        ppg.labelOf.forEach((c, v) => {
+          members[c]?.push(v);
+        });
+        const classConductance = members.map((s) =>
+          s.length > 0 && s.length < ppg.graph.n ? conductance(ppg.graph, Int32Array.from(s)) : 0,
+        );
+        const purity = neighbourhoodPurity(ppg.graph, ppg.neighbours, ppg.imageOf, ppg.labelOf, k, C);
+        const ev = spectrum.values;
+        let gapIndex = 1;
+        for (let j = 1; j < ev.length; j++) {
+          if ((ev[j - 1] as number) - (ev[j] as number) > (ev[gapIndex - 1] as number) - (ev[gapIndex] as number))
+            gapIndex = j;
+        }
+        keepGraph = o.keepGraph === true;
+        return {
+          ...(keepGraph ? { graph: ppg.graph, imageOf: ppg.imageOf, labelOf: ppg.labelOf } : {}),
+          dataset: data.name ?? name,
+          space: o.run ?? 'pixel',
+          preset,
+          images: N,
+          augmentations: M,
+          k,
+          vertices: N * M,
+          bandwidth: ppg.bandwidth,
+          edgeFractions: {
+            ...ppg.edgeFractions,
+            insideClass: ppg.edgeFractions.sameImage + ppg.edgeFractions.sameClass,
+          },
+          edgeCounts: ppg.edgeCounts,
+          eigenvalues: ev,
+          maxResidual: spectrum.residual,
+          epsilon,
+          nearOne: ev.filter((l) => l >= 1 - epsilon).length,
+          gapIndex,
+          classes: C,
+          classConductance,
+          purity,
+          seconds: (performance.now() - start) / 1000,
+        };
+      } finally {
+        if (!keepGraph) ppg.graph.weights.dispose();
+      }
+    } finally {
+      split.images.dispose();
+      split.labels.dispose();
+    }
+  } finally {
+    run?.encoder.dispose();
+    if (loaded) disposeDataset(loaded);
+  }
+}
+
+function disposeDataset(d: LabeledDataset): void {
+  for (const s of [d.train, d.test]) {
+    s.images.dispose();
+    s.labels.dispose();
+  }
+}
+
+/** The preset for the dataset's images (by name, or by channel count), normalized with the dataset's statistics. */
+function defaultPipeline(
+  name: string | undefined,
+  sigma: number,
+  data: LabeledDataset,
+  split: ImageSplit,
+): { pipeline: Pipeline; preset: string } {
+  const [, c, h] = split.images.shape as [number, number, number, number];
+  const preset = name ?? (c === 1 ? 'mnist' : 'cifar');
+  const { mean, std } = normalizationStats(data.name, data.train);
+  return {
+    pipeline: presetFromName(preset, { size: h, mean, std, sigma: preset === 'gaussian' ? sigma : undefined }),
+    preset,
+  };
+}
+
+/** Views → pooled features of a frozen encoder: eval mode, no autograd, training flags restored afterwards. */
+function encoderSpace(encoder: ReturnType<typeof loadRunEncoder>['encoder']): (x: Tensor) => Tensor {
+  return (x) => {
+    const modes = encoder.namedModules().map(([, m]) => [m, m.training] as const);
+    encoder.eval();
+    try {
+      return noGrad(() => encoder.forward(x));
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
+  };
+}
+
+/**
+ * Label purity of the neighbourhoods, no classifier fitted:
+ * - of the k nearest views of each view, the share from the same image, and
+ *   among those from other images the share with the view's class;
+ * - a weighted vote: each view predicts argmax_c Σ_{u: image(u) ≠ image(v), label(u) = c} w(v, u)
+ *   over its graph neighbours (views with no such neighbour count as wrong).
+ */
+function neighbourhoodPurity(
+  g: Graph,
+  neighbours: Int32Array,
+  imageOf: Int32Array,
+  labelOf: Int32Array,
+  k: number,
+  classes: number,
+): RealGraphResult['purity'] {
+  const n = imageOf.length;
+  let sameImage = 0;
+  let others = 0;
+  let sameClass = 0;
+  for (let v = 0; v < n; v++) {
+    for (let j = 0; j < k; j++) {
+      const u = neighbours[v * k + j] as number;
+      if (imageOf[u] === imageOf[v]) sameImage++;
+      else {
+        others++;
+        if (labelOf[u] === labelOf[v]) sameClass++;
+      }
+    }
+  }
+  const [crow, col, val] = tidy(() => [
+    Array.from(sparse.crowIndices(g.weights).toArray() as number[]),
+    Int32Array.from(sparse.colIndices(g.weights).toArray() as number[]),
+    Float64Array.from(sparse.values(g.weights).toArray() as number[]),
+  ]) as [number[], Int32Array, Float64Array];
+  let correct = 0;
+  const votes = new Float64Array(classes);
+  for (let v = 0; v < n; v++) {
+    votes.fill(0);
+    let any = false;
+    for (let p = crow[v] as number; p < (crow[v + 1] as number); p++) {
+      const u = col[p] as number;
+      if (imageOf[u] === imageOf[v]) continue;
+      votes[labelOf[u] as number] += val[p] as number;
+      any = true;
+    }
+    if (!any) continue;
+    let best = 0;
+    for (let c = 1; c < classes; c++) if ((votes[c] as number) > (votes[best] as number)) best = c;
+    if (best === labelOf[v]) correct++;
+  }
+  return {
+    neighbourSameClass: others > 0 ? sameClass / others : 0,
+    neighbourSameImage: sameImage / (n * k),
+    vote: correct / n,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The theory lab's primitives (HaoChen, Wei, Gaidon, Ma 2021): mixtures of
+ * manifolds, augmentation and proximity graphs, their top eigenpairs, the
+ * spectral embedding, conductance and the positive-pair graph of real data.
+ */
+export * from './augmentation-graph.ts';
+export * from './conductance.ts';
+export * from './eigs.ts';
+export * from './graph.ts';
+export * from './knn.ts';
+export * from './knn-graph.ts';
+export * from './manifolds.ts';
+export * from './positive-pair-graph.ts';
+export * from './spectral-embedding.ts';

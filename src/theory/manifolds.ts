@@ -1,0 +1,336 @@
+/**
+ * Synthetic data for the theory lab: a mixture of r curved manifolds in ℝ^d,
+ * the setting of HaoChen, Wei, Gaidon, Ma (2021, §4) where Gaussian
+ * augmentation of data on well-separated manifolds gives an augmentation
+ * graph whose clusters are the manifolds, and the augmentation itself,
+ * x = x̄ + σ·ε.
+ *
+ * Manifold j is the image of an m-dimensional latent z under
+ *
+ *   φ_j(z) = c_j + Q_j · [ z ; κ·sin(B_j z + b_j) ]
+ *
+ * with c_j ∈ ℝ^d its centre, Q_j ∈ ℝ^{d×(m+p)} a random orthonormal frame,
+ * B_j ∈ ℝ^{p×m} a random frequency matrix rescaled to spectral norm β
+ * (`frequency`), b_j ∈ [0, 2π)^p random phases and κ ≥ 0 the curvature
+ * amplitude. Because Q_j has orthonormal columns and sin is 1-Lipschitz,
+ *
+ *   ‖z − z′‖ ≤ ‖φ_j(z) − φ_j(z′)‖ ≤ √(1 + κ²β²)·‖z − z′‖,
+ *
+ * so φ_j is a smooth bi-Lipschitz embedding (a genuine m-manifold, never
+ * self-intersecting) with Lipschitz constant L = √(1 + κ²β²), and every point
+ * satisfies ‖φ_j(z) − c_j‖² = ‖z‖² + κ²‖sin(B_j z + b_j)‖² ≤ ‖z‖² + pκ².
+ */
+import { Generator, linalg, rand, randn, stack, type Tensor, tensor, tidy } from '../tensor/index.ts';
+
+export interface ManifoldMixtureOptions {
+  /** r, the number of manifolds (= classes). */
+  manifolds: number;
+  /** d, the ambient dimension; needs d ≥ m + p. */
+  ambientDim: number;
+  /** m, the intrinsic (latent) dimension. Default 1. */
+  intrinsicDim?: number;
+  /** κ ≥ 0, amplitude of the sinusoidal bending (0: flat Gaussian m-planes). Default 1. */
+  curvature?: number;
+  /** β > 0, spectral norm of each frequency matrix B_j. Default 1. */
+  frequency?: number;
+  /** p ≥ 1, number of bent directions. Default min(d − m, 2m). */
+  curvatureDims?: number;
+  /**
+   * Distance between manifold centres in units of the spread ρ (see
+   * `spread`): ‖c_i − c_j‖ = separation·ρ for every pair when r ≤ d (a regular
+   * simplex), ≥ separation·ρ with equality for the closest pair when r > d. Default 3.
+   */
+  separation?: number;
+  /** Sub-clusters per manifold: z is drawn from a mixture of S unit Gaussians in latent space. Default 1. */
+  subclusters?: number;
+  /** Latent distance between consecutive sub-cluster means (they sit on a line, δ apart). Default 4. */
+  subclusterDistance?: number;
+  /** Seed of the manifolds' parameters (frames, frequencies, phases, centres). Default 0. */
+  seed?: number;
+}
+
+export interface ManifoldSample {
+  /** n×d float64 points x̄. */
+  x: Tensor;
+  /** Manifold of each point (row i lies on manifold i mod r). */
+  manifold: Int32Array;
+  /** Sub-cluster of each point within its manifold (⌊i/r⌋ mod S). */
+  subcluster: Int32Array;
+  /** Class label per point = its manifold. */
+  labels: Int32Array;
+  /** n×m float64 latent points z with x_i = φ_{manifold_i}(z_i). */
+  latent: Tensor;
+}
+
+/** The random parameters of the mixture, host-side and row-major. */
+export interface ManifoldParameters {
+  /** r×d centres c_j. */
+  centres: Float64Array;
+  /** Per manifold, the d×(m+p) orthonormal frame Q_j. */
+  frames: Float64Array[];
+  /** Per manifold, the p×m frequency matrix B_j (spectral norm β). */
+  frequencies: Float64Array[];
+  /** Per manifold, the p phases b_j. */
+  phases: Float64Array[];
+  /** Per manifold, the S×m latent sub-cluster means μ_{j,s} = δ·(s − (S−1)/2)·u_j, ‖u_j‖ = 1. */
+  subclusterMeans: Float64Array[];
+}
+
+export interface ManifoldMixture {
+  options: Required<ManifoldMixtureOptions>;
+  /**
+   * n natural points, balanced: row i on manifold i mod r, in sub-cluster
+   * ⌊i/r⌋ mod S, with z = μ_{j,s} + ε, ε ∼ N(0, I_m). Deterministic in
+   * (mixture seed, `seed`). The caller disposes `x` and `latent`.
+   */
+  sample(n: number, seed?: number): ManifoldSample;
+  /** φ_j applied to the rows of a k×m latent tensor: k×d float64. */
+  map(z: Tensor, manifold: number): Tensor;
+  /** L = √(1 + κ²β²), a bound on the Lipschitz constant of every φ_j (see the module comment). */
+  lipschitz: number;
+  /**
+   * ρ = √(m + δ²(S²−1)/12 + pκ²): E‖z‖² + pκ² bounds the mean squared
+   * distance of a manifold's points to its centre, so ρ is the manifold's radius scale.
+   */
+  spread: number;
+  parameters: ManifoldParameters;
+}
+
+function positiveInt(v: unknown, name: string): number {
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) {
+    throw new Error(`manifoldMixture: ${name} must be a positive integer, got ${String(v)}`);
+  }
+  return v;
+}
+function nonNegative(v: unknown, name: string): number {
+  if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+    throw new Error(`manifoldMixture: ${name} must be a finite number ≥ 0, got ${String(v)}`);
+  }
+  return v;
+}
+function checkSeed(v: unknown, fn: string, name: string): number {
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {
+    throw new Error(`${fn}: ${name} must be a non-negative integer, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** A 31-bit seed from a base seed and a stream tag (FNV-style mixing), so streams never overlap by accident. */
+export function deriveSeed(seed: number, ...tags: number[]): number {
+  let h = 0x811c9dc5 ^ (seed % 0x100000000);
+  h = Math.imul(h ^ Math.floor(seed / 0x100000000), 0x01000193);
+  for (const t of tags) {
+    h = Math.imul(h ^ (t >>> 0), 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+  }
+  return (h >>> 0) & 0x7fffffff;
+}
+
+function validate(o: ManifoldMixtureOptions): Required<ManifoldMixtureOptions> {
+  if (typeof o !== 'object' || o === null) throw new Error('manifoldMixture: options must be an object');
+  const r = positiveInt(o.manifolds, 'manifolds');
+  const d = positiveInt(o.ambientDim, 'ambientDim');
+  const m = positiveInt(o.intrinsicDim ?? 1, 'intrinsicDim');
+  if (d < m + 1) throw new Error(`manifoldMixture: ambientDim (${d}) must be ≥ intrinsicDim + 1 = ${m + 1}`);
+  const p = positiveInt(o.curvatureDims ?? Math.min(d - m, 2 * m), 'curvatureDims');
+  if (d < m + p) {
+    throw new Error(`manifoldMixture: ambientDim (${d}) must be ≥ intrinsicDim + curvatureDims = ${m} + ${p}`);
+  }
+  const frequency = nonNegative(o.frequency ?? 1, 'frequency');
+  if (frequency === 0) throw new Error('manifoldMixture: frequency must be > 0');
+  return {
+    manifolds: r,
+    ambientDim: d,
+    intrinsicDim: m,
+    curvature: nonNegative(o.curvature ?? 1, 'curvature'),
+    frequency,
+    curvatureDims: p,
+    separation: nonNegative(o.separation ?? 3, 'separation'),
+    subclusters: positiveInt(o.subclusters ?? 1, 'subclusters'),
+    subclusterDistance: nonNegative(o.subclusterDistance ?? 4, 'subclusterDistance'),
+    seed: checkSeed(o.seed ?? 0, 'manifoldMixture', 'seed'),
+  };
+}
+
+/** Random orthonormal d×q frame (QR of a Gaussian matrix, signs fixed by diag R > 0). */
+function randomFrame(d: number, q: number, g: Generator): Float64Array {
+  return tidy(() => {
+    const { Q, R } = linalg.qr(randn([d, q], { dtype: 'float64', generator: g }));
+    return Q.mul(R.diagonal().sign().reshape(1, q)).data() as Float64Array;
+  });
+}
+
+/** p×m Gaussian matrix rescaled to spectral norm β. */
+function frequencyMatrix(p: number, m: number, beta: number, g: Generator): Float64Array {
+  return tidy(() => {
+    const b = randn([p, m], { dtype: 'float64', generator: g });
+    const top = linalg.svd(b).S.max().item();
+    return b.mul(beta / top).data() as Float64Array;
+  });
+}
+
+/**
+ * Centres at pairwise distance `dist`: √(dist²/2)·(orthonormal rows) when
+ * r ≤ d; otherwise Gaussian directions scaled so the closest pair is `dist` apart.
+ */
+function centres(r: number, d: number, dist: number, g: Generator): Float64Array {
+  if (r === 1) return new Float64Array(d);
+  if (r <= d) {
+    const f = randomFrame(d, r, g); // d×r, columns orthonormal
+    const out = new Float64Array(r * d);
+    const s = dist / Math.SQRT2;
+    for (let j = 0; j < r; j++) for (let l = 0; l < d; l++) out[j * d + l] = s * (f[l * r + j] as number);
+    return out;
+  }
+  const c = tidy(() => randn([r, d], { dtype: 'float64', generator: g }).data() as Float64Array);
+  let closest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < r; i++) {
+    for (let j = i + 1; j < r; j++) {
+      let s = 0;
+      for (let l = 0; l < d; l++) s += ((c[i * d + l] as number) - (c[j * d + l] as number)) ** 2;
+      closest = Math.min(closest, Math.sqrt(s));
+    }
+  }
+  for (let i = 0; i < c.length; i++) c[i] = (c[i] as number) * (dist / closest);
+  return c;
+}
+
+/**
+ * A mixture of r smooth manifolds in ℝ^d, each the image of an m-dimensional
+ * Gaussian (or Gaussian mixture, with sub-clusters) under
+ * φ_j(z) = c_j + Q_j·[z ; κ·sin(B_j z + b_j)] — see the module comment for
+ * the map, its Lipschitz bound √(1 + κ²β²) and its distance to the centre.
+ * All parameters are drawn from `seed`; the centres last and from their own
+ * stream, so changing `separation` moves the manifolds without reshaping them.
+ */
+export function manifoldMixture(o: ManifoldMixtureOptions): ManifoldMixture {
+  const opts = validate(o);
+  const { manifolds: r, ambientDim: d, intrinsicDim: m, curvatureDims: p, subclusters: S } = opts;
+  const kappa = opts.curvature;
+  const delta = opts.subclusterDistance;
+  const frames: Float64Array[] = [];
+  const frequencies: Float64Array[] = [];
+  const phases: Float64Array[] = [];
+  const subclusterMeans: Float64Array[] = [];
+  for (let j = 0; j < r; j++) {
+    const g = new Generator(deriveSeed(opts.seed, 1, j));
+    frames.push(randomFrame(d, m + p, g));
+    frequencies.push(frequencyMatrix(p, m, opts.frequency, g));
+    phases.push(
+      tidy(
+        () =>
+          rand([p], { dtype: 'float64', generator: g })
+            .mul(2 * Math.PI)
+            .data() as Float64Array,
+      ),
+    );
+    const u = tidy(() => randn([m], { dtype: 'float64', generator: g }).data() as Float64Array);
+    const un = Math.hypot(...u) || 1;
+    const mu = new Float64Array(S * m);
+    for (let s = 0; s < S; s++)
+      for (let l = 0; l < m; l++) mu[s * m + l] = (delta * (s - (S - 1) / 2) * (u[l] as number)) / un;
+    subclusterMeans.push(mu);
+  }
+  const spread = Math.sqrt(m + (delta * delta * (S * S - 1)) / 12 + p * kappa * kappa);
+  const centre = centres(r, d, opts.separation * spread, new Generator(deriveSeed(opts.seed, 2)));
+  const lipschitz = Math.sqrt(1 + kappa * kappa * opts.frequency * opts.frequency);
+
+  const mapRows = (z: Tensor, j: number): Tensor =>
+    tidy(() => {
+      const B = tensor(frequencies[j] as Float64Array, [p, m]);
+      const b = tensor(phases[j] as Float64Array, [1, p]);
+      const bent = z.mm(B.t()).add(b).sin().mul(kappa);
+      const Q = tensor(frames[j] as Float64Array, [d, m + p]);
+      const c = tensor(centre.subarray(j * d, (j + 1) * d), [1, d]);
+      // [z, bent]·Qᵀ = z·Q[:, :m]ᵀ + bent·Q[:, m:]ᵀ, without concatenating.
+      return z
+        .mm(Q.narrow(1, 0, m).t())
+        .add(bent.mm(Q.narrow(1, m, p).t()))
+        .add(c);
+    });
+
+  return {
+    options: opts,
+    lipschitz,
+    spread,
+    parameters: { centres: centre, frames, frequencies, phases, subclusterMeans },
+    map(z: Tensor, manifold: number): Tensor {
+      if (!(Number.isInteger(manifold) && manifold >= 0 && manifold < r)) {
+        throw new Error(`manifoldMixture.map: manifold must be an integer in 0…${r - 1}, got ${manifold}`);
+      }
+      if (z.ndim !== 2 || z.shape[1] !== m) {
+        throw new Error(`manifoldMixture.map: z must be k×${m}, got [${z.shape}]`);
+      }
+      return tidy(() => mapRows(z.double(), manifold));
+    },
+    sample(n: number, seed = 0): ManifoldSample {
+      if (!(Number.isInteger(n) && n >= 1))
+        throw new Error(`manifoldMixture.sample: n must be a positive integer, got ${n}`);
+      checkSeed(seed, 'manifoldMixture.sample', 'seed');
+      const q = Math.ceil(n / r); // points per manifold, before trimming to n
+      const manifold = new Int32Array(n);
+      const subcluster = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        manifold[i] = i % r;
+        subcluster[i] = Math.floor(i / r) % S;
+      }
+      const { x, latent } = tidy(() => {
+        const g = new Generator(deriveSeed(opts.seed, 3, seed));
+        const eps = randn([q, r, m], { dtype: 'float64', generator: g });
+        // Sub-cluster mean of block row t is μ_{j, t mod S}: tile the S means over q rows.
+        const zs: Tensor[] = [];
+        const xs: Tensor[] = [];
+        for (let j = 0; j < r; j++) {
+          const mu = tensor(subclusterMeans[j] as Float64Array, [S, m])
+            .repeat(Math.ceil(q / S), 1)
+            .narrow(0, 0, q);
+          const z = eps.select(1, j).add(mu);
+          zs.push(z);
+          xs.push(mapRows(z, j));
+        }
+        return {
+          x: stack(xs, 1)
+            .reshape(q * r, d)
+            .narrow(0, 0, n)
+            .contiguous(),
+          latent: stack(zs, 1)
+            .reshape(q * r, m)
+            .narrow(0, 0, n)
+            .contiguous(),
+        };
+      });
+      return { x, latent, manifold, subcluster, labels: manifold.slice() };
+    },
+  };
+}
+
+/**
+ * The theory's augmentation A(·|x̄) = N(x̄, σ²I): `copies` noisy copies of
+ * each row, x = x̄ + σ·ε with ε ∼ N(0, I_d). Row i·copies + c is copy c of
+ * row i (`source[i·copies + c] = i`). float64 out; deterministic in `seed`.
+ */
+export function gaussianAugment(x: Tensor, sigma: number, copies: number, seed = 0): { x: Tensor; source: Int32Array } {
+  if (x.ndim !== 2) throw new Error(`gaussianAugment: x must be n×d, got [${x.shape}]`);
+  if (!(typeof sigma === 'number' && Number.isFinite(sigma) && sigma >= 0)) {
+    throw new Error(`gaussianAugment: sigma must be a finite number ≥ 0, got ${sigma}`);
+  }
+  if (!(Number.isInteger(copies) && copies >= 1)) {
+    throw new Error(`gaussianAugment: copies must be a positive integer, got ${copies}`);
+  }
+  checkSeed(seed, 'gaussianAugment', 'seed');
+  const [n, d] = x.shape as [number, number];
+  const source = new Int32Array(n * copies);
+  for (let i = 0; i < n; i++) source.fill(i, i * copies, (i + 1) * copies);
+  const out = tidy(() => {
+    const base = x
+      .double()
+      .unsqueeze(1)
+      .expand(n, copies, d)
+      .reshape(n * copies, d);
+    const eps = randn([n * copies, d], { dtype: 'float64', generator: new Generator(seed) });
+    return base.add(eps.mul(sigma));
+  });
+  return { x: out, source };
+}
