@@ -128,7 +128,7 @@ export function chebyshevSubspaceIteration(op: CsrOperator, o: ChfsiOptions): Ch
       const c = (cut + a) / 2;
       // Normalize at, and cap the degree by, the largest eigenvalue of the whole operator: the filter
       // also amplifies the rounding-level components of locked eigenvectors, which must stay small.
-      const top = Math.max(theta[0] as number, lockedValues[0] ?? Number.NEGATIVE_INFINITY, est.max);
+      const top = Math.max(theta[0] as number, ...lockedValues, est.max);
       // ρ = t + √(t² − 1): growth per degree of C_d at t = (θ − c)/e.
       const growth = (th: number): number => {
         const t = (th - c) / e;

@@ -180,20 +180,27 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
 
   const p = positiveInteger(o.blockSize, Math.min(n, k + Math.max(8, Math.ceil(k / 2))), 'blockSize');
   if (p <= k || p > n) throw new Error(`topEigenpairs: blockSize must be in ${k + 1}…${n}, got ${p}`);
-  const op = isSparse ? CsrOperator.fromTensor(a) : tidy(() => CsrOperator.fromTensor(sparse.toCsr(a)));
-  checkSparseSymmetric(op, seed);
+  const given = isSparse ? CsrOperator.fromTensor(a) : tidy(() => CsrOperator.fromTensor(sparse.toCsr(a)));
+  checkSparseSymmetric(given, seed);
+  // Solve for PAPᵀ in breadth-first vertex order (cache locality of the products), then permute back.
+  const { op, position } = given.bandwidthOrdered();
   const threads = positiveInteger(o.threads, op.val.length >= 100_000 ? getNumThreads() : 1, 'threads');
-  const r = chebyshevSubspaceIteration(op, {
-    k,
-    blockSize: p,
-    tol,
-    maxIterations,
-    seed,
-    maxDegree,
-    lowerBound: o.lowerBound,
-    threads,
-    log: o.log,
-  });
+  let r: ReturnType<typeof chebyshevSubspaceIteration>;
+  try {
+    r = chebyshevSubspaceIteration(op, {
+      k,
+      blockSize: p,
+      tol,
+      maxIterations,
+      seed,
+      maxDegree,
+      lowerBound: o.lowerBound,
+      threads,
+      log: o.log,
+    });
+  } finally {
+    op.close(); // idempotent: the solver closes its workers too
+  }
   // Residuals from a fresh product, not the solver's bookkeeping.
   const residuals = tidy(() => {
     const av = op.product(r.vectors.data() as Float64Array, k);
@@ -202,13 +209,15 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
       .norm(2, [0])
       .data() as Float64Array;
   });
+  const vectors = tidy(() => r.vectors.indexSelect(0, tensor(position, [n]).long()));
+  r.vectors.dispose();
   return {
     values: r.values,
-    vectors: r.vectors,
+    vectors,
     residuals,
     iterations: r.iterations,
     method: 'chebyshev',
-    matvecs: op.products,
+    matvecs: given.products + op.products,
     converged: residuals.every((v) => v <= tol),
   };
 }

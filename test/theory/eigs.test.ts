@@ -243,12 +243,17 @@ describe('the Chebyshev solver against dense eigh on random sparse graphs', () =
     });
   }
 
-  it('is deterministic for a seed; auto picks dense for dense input and small n', () => {
+  it('is deterministic for a seed and thread count; auto picks dense for small n', () => {
     const a = randomGraph(800, 4, 11);
     const e1 = topEigenpairs(a, 5, { method: 'chebyshev', seed: 3 });
     const e2 = topEigenpairs(a, 5, { method: 'chebyshev', seed: 3 });
     assert.deepEqual(Array.from(e1.values), Array.from(e2.values));
     assert.deepEqual(Array.from(host(e1.vectors)), Array.from(host(e2.vectors)));
+    // Products on a worker thread (rows split in chunks) give the same bits as on one thread.
+    const e4 = topEigenpairs(a, 5, { method: 'chebyshev', seed: 3, threads: 2 });
+    assert.deepEqual(Array.from(e4.values), Array.from(e1.values));
+    assert.deepEqual(Array.from(host(e4.vectors)), Array.from(host(e1.vectors)));
+    e4.vectors.dispose();
     assert.equal(topEigenpairs(a, 2).method, 'dense');
     const d = sparse.toDense(a);
     const e3 = topEigenpairs(d, 5, { method: 'chebyshev', seed: 3 });
