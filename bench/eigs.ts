@@ -85,7 +85,13 @@ interface Solve {
 
 function speclSolve(a: Tensor, ctx: BenchContext, label: string): Solve {
   const t0 = now();
-  const e = topEigenpairs(a, K, { method: 'chebyshev', tol: TOL, lowerBound: -1, seed: 0 });
+  const e = topEigenpairs(a, K, {
+    method: 'chebyshev',
+    tol: TOL,
+    lowerBound: -1,
+    seed: 0,
+    log: (m) => ctx.log(`${label} specl ${m}`),
+  });
   const seconds = now() - t0;
   e.vectors.dispose();
   const maxResidual = Math.max(...e.residuals);
