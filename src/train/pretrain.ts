@@ -276,6 +276,13 @@ async function run(
     return warmupCosine({ baseLr: config.optimizer.lr, warmupSteps: warm, totalSteps: total });
   };
   let schedule = makeSchedule(pos.totalSteps);
+  /** Sets the run's length from a measured pace and logs the plan. */
+  const plan = (totalSteps: number, secondsPerStep: number) => {
+    pos.totalSteps = totalSteps;
+    schedule = makeSchedule(totalSteps);
+    folder.log({ type: 'event', step: pos.step, event: 'plan', totalSteps, secondsPerStep });
+    emit({ type: 'plan', totalSteps, secondsPerStep });
+  };
   const monitor = config.monitor ? knnMonitor(data, config.monitor, config.augment, config.seed) : null;
   let lastCheckpoint = performance.now();
   let lastCheckpointStep = -1;
@@ -350,17 +357,8 @@ async function run(
           if (pos.step === planAt + 1) {
             const perStep = (pos.seconds - planStart) / planAt;
             // 10 % of the budget is kept for the per-epoch monitor.
-            pos.totalSteps = Math.max(pos.step + 1, Math.floor((budget * 0.9 - pos.seconds) / perStep) + pos.step);
-            schedule = makeSchedule(pos.totalSteps);
+            plan(Math.max(pos.step + 1, Math.floor((budget * 0.9 - pos.seconds) / perStep) + pos.step), perStep);
             planned = true;
-            folder.log({
-              type: 'event',
-              step: pos.step,
-              event: 'plan',
-              totalSteps: pos.totalSteps,
-              secondsPerStep: perStep,
-            });
-            emit({ type: 'plan', totalSteps: pos.totalSteps, secondsPerStep: perStep });
           }
         }
         const stop = o.signal?.aborted === true || (budget !== null && pos.seconds > budget);
@@ -392,18 +390,7 @@ async function run(
         if (budget !== null && resumedAt === null && pos.step < pos.totalSteps && pos.step > planAt + 1) {
           const perStep = (pos.seconds - planStart) / (pos.step - 1);
           const total = pos.step + Math.max(1, Math.floor((budget * 0.98 - pos.seconds) / perStep));
-          if (Math.abs(total - pos.totalSteps) > 0.02 * pos.totalSteps) {
-            pos.totalSteps = total;
-            schedule = makeSchedule(pos.totalSteps);
-            folder.log({
-              type: 'event',
-              step: pos.step,
-              event: 'plan',
-              totalSteps: pos.totalSteps,
-              secondsPerStep: perStep,
-            });
-            emit({ type: 'plan', totalSteps: pos.totalSteps, secondsPerStep: perStep });
-          }
+          if (Math.abs(total - pos.totalSteps) > 0.02 * pos.totalSteps) plan(total, perStep);
         }
       }
     }

@@ -25,6 +25,7 @@ import { cheegerEstimate, conductance } from '../../theory/conductance.ts';
 import { eigengap, topEigenpairs } from '../../theory/eigs.ts';
 import { knnSearch } from '../../theory/knn.ts';
 import { gaussianAugment, manifoldMixture } from '../../theory/manifolds.ts';
+import { checkInteger } from './check.ts';
 
 export interface ConnectivityOptions {
   /** r, the number of manifolds (default 3). */
@@ -139,10 +140,7 @@ export function connectivityAt(o: {
   });
 }
 
-function checkInt(v: number, name: string, lo: number): void {
-  if (!Number.isInteger(v) || v < lo)
-    throw new Error(`connectivityCheck: ${name} must be an integer ≥ ${lo}, got ${v}`);
-}
+const checkInt = (v: number, name: string, lo: number): void => checkInteger('connectivityCheck', name, v, lo);
 
 /**
  * Sweeps σ over a log-spaced grid (or `sigmas`) on one natural sample of a

@@ -25,6 +25,7 @@ import { topEigenpairs } from '../../theory/eigs.ts';
 import { type Graph, normalizedAdjacency } from '../../theory/graph.ts';
 import { type PerEdgeKind, positivePairGraph } from '../../theory/positive-pair-graph.ts';
 import { loadRunEncoder } from '../../train/load-run.ts';
+import { checkInteger } from './check.ts';
 
 export interface RealGraphOptions {
   /** `loadDataset` spec (default: the run's dataset with `run`, else 'mnist'). */
@@ -100,9 +101,7 @@ export interface RealGraphResult {
   labelOf?: Int32Array;
 }
 
-function checkInt(v: number, name: string, lo: number): void {
-  if (!Number.isInteger(v) || v < lo) throw new Error(`realGraphCheck: ${name} must be an integer ≥ ${lo}, got ${v}`);
-}
+const checkInt = (v: number, name: string, lo: number): void => checkInteger('realGraphCheck', name, v, lo);
 
 /** counts[c] = ⌊N/C⌋, the first N mod C classes one more. */
 function balancedCounts(n: number, classes: number): number[] {
