@@ -8,7 +8,8 @@
         "native/src/ivalue.cc",
         "native/src/dispatch.cc",
         "native/src/autograd.cc",
-        "native/src/runtime.cc"
+        "native/src/runtime.cc",
+        "native/src/sparse_kernels.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -12,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initDispatch(env, exports);
   initAutograd(env, exports);
   initRuntime(env, exports);
+  initSparseKernels(env, exports);
   return exports;
 }
 

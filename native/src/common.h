@@ -43,6 +43,7 @@ void initTensorHandles(Napi::Env env, Napi::Object exports);
 void initDispatch(Napi::Env env, Napi::Object exports);
 void initAutograd(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
+void initSparseKernels(Napi::Env env, Napi::Object exports);
 
 // Runs `body`, turning libtorch and std exceptions into a JavaScript Error.
 template <typename F>

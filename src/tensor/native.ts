@@ -15,6 +15,22 @@ export type Handle = { readonly __specl: 'tensor' };
 /** Opaque native generator handle. */
 export type GeneratorHandle = { readonly __specl: 'generator' };
 
+/** Arguments of the native CSR step: the matrix, the three blocks, their layout, the coefficients, threads. */
+export type CsrStepArgs = [
+  crow: Int32Array,
+  col: Int32Array,
+  val: Float64Array,
+  cur: Float64Array,
+  prev: Float64Array,
+  out: Float64Array,
+  stride: number,
+  cols: number,
+  alpha: number,
+  c: number,
+  beta: number,
+  threads: number,
+];
+
 export interface Native {
   findOp(name: string, overload: string): number;
   opSchema(id: number): string;
@@ -58,6 +74,8 @@ export interface Native {
   isGradEnabled(): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** out[i, j] = α·((A·cur)[i, j] − c·cur[i, j]) − β·prev[i, j], j < cols, for CSR A (sparse_kernels.cc). */
+  csrChebyshevStep(...args: CsrStepArgs): void;
   setThreadNice(nice: number): boolean;
   manualSeed(seed: number): void;
   setDeterministic(on: boolean): void;

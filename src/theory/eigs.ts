@@ -52,8 +52,8 @@ export interface EigsOptions {
   /** A known lower bound of the spectrum (−1 for a normalized adjacency); tightens the filter interval. */
   lowerBound?: number;
   /**
-   * Iterative solver: threads for the sparse products. Default: libtorch's intra-op thread count
-   * when the matrix has ≥ 10⁵ stored entries, else 1 (a worker thread takes milliseconds to start).
+   * Iterative solver: threads of libtorch's intra-op pool for the sparse products. Default: the
+   * pool's thread count when the matrix has ≥ 2·10⁴ stored entries, else 1 (too little work to split).
    */
   threads?: number;
   /** Iterative solver: one progress line per sweep. */
@@ -184,7 +184,7 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
   checkSparseSymmetric(given, seed);
   // Solve for PAPᵀ in breadth-first vertex order (cache locality of the products), then permute back.
   const { op, position } = given.bandwidthOrdered();
-  const threads = positiveInteger(o.threads, op.val.length >= 100_000 ? getNumThreads() : 1, 'threads');
+  const threads = positiveInteger(o.threads, op.val.length >= 20_000 ? getNumThreads() : 1, 'threads');
   let r: ReturnType<typeof chebyshevSubspaceIteration>;
   try {
     r = chebyshevSubspaceIteration(op, {

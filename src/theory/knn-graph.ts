@@ -26,8 +26,11 @@ export type Symmetrize = 'max' | 'mean' | 'union';
 export interface KnnGraphOptions {
   /** Neighbours per vertex (the vertex itself excluded). */
   k: number;
-  /** h of the weights exp(−‖x − x′‖²/(2h²)), or 'auto' (default): the median over vertices of the distance to the k-th neighbour. */
-  bandwidth?: number | 'auto';
+  /**
+   * h of the weights exp(−‖x − x′‖²/(2h²)), or 'auto' (default): the median over vertices of the
+   * distance to the k-th neighbour; or 'local': a scale per vertex (self-tuning, see knnGraph).
+   */
+  bandwidth?: number | 'auto' | 'local';
   /** Default 'max'. */
   symmetrize?: Symmetrize;
   /** Neighbour search method (knn.ts). Default 'auto'. */
@@ -74,7 +77,14 @@ function sortRow(cols: Int32Array, vals: Float64Array, a: number, b: number): vo
  * weights w_ij = exp(−‖x_i − x_j‖²/(2h²)) on the directed edges i → j (j among
  * the k nearest of i), combined by `symmetrize`, as a sparse CSR float64 graph
  * without self-loops. h = `bandwidth`, or by default the median over i of
- * ‖x_i − x_{i,(k)}‖, the distance to the k-th neighbour. With 'max' every
+ * ‖x_i − x_{i,(k)}‖, the distance to the k-th neighbour. With 'local' each
+ * vertex has its own scale σ_i = ‖x_i − x_{i,(k)}‖ and w_ij =
+ * exp(−‖x_i − x_j‖²/(2σ_iσ_j)) (self-tuning, Zelnik-Manor & Perona 2004,
+ * "Self-tuning spectral clustering"): where the density varies, as in the
+ * tails of a Gaussian latent, one global h leaves outlying vertices with
+ * weights like e⁻¹⁰⁰, numerically cut off, and the top of the spectrum is
+ * then those isolated vertices rather than the clusters; the returned
+ * `bandwidth` is then the median σ_i. With 'max' every
  * vertex has at least k neighbours. The CSR is assembled in TypeScript by
  * counting sort (O(nk) plus a sort of each row).
  */
@@ -90,8 +100,8 @@ export function knnGraph(points: Tensor, o: KnnGraphOptions): Graph & { bandwidt
   const n = points.shape[0] as number;
   if (k > n - 1) throw new Error(`knnGraph: k = ${k} needs at least k + 1 = ${k + 1} points, got ${n}`);
   const bw = o.bandwidth ?? 'auto';
-  if (bw !== 'auto' && !(typeof bw === 'number' && Number.isFinite(bw) && bw > 0)) {
-    throw new Error(`knnGraph: bandwidth must be a positive finite number or 'auto', got ${String(bw)}`);
+  if (bw !== 'auto' && bw !== 'local' && !(typeof bw === 'number' && Number.isFinite(bw) && bw > 0)) {
+    throw new Error(`knnGraph: bandwidth must be a positive finite number, 'auto' or 'local', got ${String(bw)}`);
   }
   let nb = o.neighbors;
   if (nb !== undefined) {
@@ -105,20 +115,31 @@ export function knnGraph(points: Tensor, o: KnnGraphOptions): Graph & { bandwidt
   }
   const { indices, distances } = nb;
 
+  // sigma[i]: the scale of vertex i; the weight of i → j is exp(−d²/(2·sigma[i]·sigma[j])).
+  const sigma = new Float64Array(n);
   let h: number;
-  if (bw === 'auto') {
-    const kth = new Float64Array(n);
-    for (let i = 0; i < n; i++) kth[i] = Math.sqrt(distances[i * k + k - 1] as number);
-    h = median(kth);
-    if (!(h > 0)) {
-      throw new Error(
-        `knnGraph: bandwidth 'auto' is 0 (at least half the points have ${k} exact duplicates); pass a positive bandwidth`,
-      );
+  if (bw === 'auto' || bw === 'local') {
+    for (let i = 0; i < n; i++) sigma[i] = Math.sqrt(distances[i * k + k - 1] as number);
+    h = median(sigma);
+    if (bw === 'auto') {
+      if (!(h > 0)) {
+        throw new Error(
+          `knnGraph: bandwidth 'auto' is 0 (at least half the points have ${k} exact duplicates); pass a positive bandwidth`,
+        );
+      }
+      sigma.fill(h);
+    } else {
+      const i = sigma.findIndex((s) => !(s > 0));
+      if (i >= 0) {
+        throw new Error(
+          `knnGraph: bandwidth 'local' needs a positive distance to each vertex's k-th neighbour; vertex ${i} has ${k} exact duplicates (pass a number or 'auto')`,
+        );
+      }
     }
   } else {
     h = bw;
+    sigma.fill(h);
   }
-  const scale = -1 / (2 * h * h);
 
   // Each directed edge i → j goes into row i and, reversed, into row j.
   const count = new Int32Array(n + 1);
@@ -139,7 +160,7 @@ export function knnGraph(points: Tensor, o: KnnGraphOptions): Graph & { bandwidt
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < k; t++) {
       const j = indices[i * k + t] as number;
-      const w = Math.exp((distances[i * k + t] as number) * scale);
+      const w = Math.exp(-(distances[i * k + t] as number) / (2 * (sigma[i] as number) * (sigma[j] as number)));
       let p = fill[i] as number;
       cols[p] = j;
       vals[p] = w;

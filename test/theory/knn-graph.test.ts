@@ -100,6 +100,33 @@ describe('knnGraph', () => {
     }
   });
 
+  it("'local': w_ij = exp(−‖x_i − x_j‖²/(2σ_iσ_j)) with σ_i the distance to i's k-th neighbour (self-tuning)", () => {
+    const g = knnGraph(X, { k, bandwidth: 'local' });
+    assertClose(g.bandwidth, median(kth), { rtol: 1e-14, atol: 0 }, 'reported bandwidth = median σ');
+    const W = dense(g.weights);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const edge = i !== j && (sets[i]?.has(j) || sets[j]?.has(i));
+        const want = edge ? Math.exp(-sq(x, i, j, d) / (2 * (kth[i] as number) * (kth[j] as number))) : 0;
+        assert.ok(
+          Math.abs((W[i * n + j] as number) - want) <= 1e-14,
+          `weight (${i}, ${j}) = ${W[i * n + j]}, expected ${want}`,
+        );
+      }
+    }
+    // An outlier beyond a Gaussian cloud's tail: the global bandwidth all but cuts it off, the local one keeps it.
+    const r3 = new Rng(10);
+    const m = 200;
+    const pts = r3.normals(m * 2);
+    pts[0] = 8;
+    pts[1] = 0;
+    const P = tensor(pts, [m, 2]);
+    const outlierDegree = (b: 'auto' | 'local') =>
+      tidy(() => degrees(knnGraph(P, { k: 5, bandwidth: b })).data()[0] as number);
+    assert.ok(outlierDegree('auto') < 1e-30, `global bandwidth: outlier degree ${outlierDegree('auto')}`);
+    assert.ok(outlierDegree('local') > 1e-3, `local bandwidth: outlier degree ${outlierDegree('local')}`);
+  });
+
   it('degrees of graph.ts equal the row sums; a precomputed search gives the same graph', () => {
     const g = knnGraph(X, { k });
     const W = dense(g.weights);
@@ -160,6 +187,8 @@ describe('knnGraph', () => {
     );
     const same = tensor(new Float64Array(20).fill(2), [10, 2]);
     assert.throws(() => knnGraph(same, { k: 3 }), /bandwidth 'auto' is 0/);
+    assert.throws(() => knnGraph(same, { k: 3, bandwidth: 'local' }), /vertex 0 has 3 exact duplicates/);
+    assert.throws(() => knnGraph(X, { k, bandwidth: 'global' as 'auto' }), /'auto' or 'local'/);
     // With an explicit bandwidth duplicates are fine: weight 1 on every edge.
     const g = knnGraph(same, { k: 3, bandwidth: 1 });
     assert.ok(tidy(() => sparse.values(g.weights).eq(1).all().item()));
