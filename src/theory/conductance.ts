@@ -9,11 +9,9 @@
  * Ā = D^{-1/2} W D^{-1/2} (Cheeger's inequality, Chung 1997, Ch. 2), and the
  * sweep over D^{-1/2}v₂ finds a set within the upper bound.
  */
-import { linalg, opT, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { opT, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { DENSE_MAX, type EigsOptions, topEigenpairs } from './eigs.ts';
 import { degrees, type Graph, multiply, normalizedAdjacency } from './graph.ts';
-
-/** Largest subgraph solved by dense eigh; larger ones need the iterative solver. */
-const DENSE_LIMIT = 4000;
 
 /** A graph's weights on the host, row by row: entries crow[v]…crow[v+1]−1 of col/val. */
 interface HostAdjacency {
@@ -231,23 +229,22 @@ export function sweepCut(
   }
 }
 
-/** Second-largest eigenpair of a symmetric matrix (dense eigh up to DENSE_LIMIT rows). */
-function secondEigenpair(a: Tensor, m: number): { lambda2: number; vector: Float64Array } {
-  if (m > DENSE_LIMIT) {
-    // The iterative solver (topEigenpairs in ./eigs.ts) takes over here once it is available.
-    throw new Error(
-      `cheegerEstimate: subgraphs above ${DENSE_LIMIT} vertices need the iterative eigensolver, got ${m}`,
-    );
-  }
+/**
+ * Second-largest eigenpair of the normalized adjacency `a` (m rows) by topEigenpairs: dense eigh up
+ * to its DENSE_MAX rows, the sparse Chebyshev solver above (spectrum known to lie in [−1, 1]).
+ */
+function secondEigenpair(a: Tensor, m: number, eigs: EigsOptions): { lambda2: number; vector: Float64Array } {
   return tidy(() => {
-    const dense = a.layout === 'Strided' ? a : sparse.toDense(a);
-    const { values, vectors } = linalg.eigh(dense);
+    const input = a.layout === 'Strided' && m > DENSE_MAX ? sparse.toCsr(a) : a;
+    const r = topEigenpairs(input, 2, { lowerBound: -1, ...eigs });
+    if (!r.converged) {
+      throw new Error(
+        `cheegerEstimate: the eigensolver did not converge in ${r.iterations} sweeps (largest residual ${Math.max(...r.residuals).toExponential(2)}); pass eigs: { maxIterations, tol }`,
+      );
+    }
     return {
-      lambda2: values.select(0, m - 2).item(),
-      vector: vectors
-        .select(1, m - 2)
-        .contiguous()
-        .data() as Float64Array,
+      lambda2: r.values[1] as number,
+      vector: r.vectors.select(1, 1).contiguous().data() as Float64Array,
     };
   });
 }
@@ -272,8 +269,14 @@ export interface CheegerEstimate {
  * the Fiedler vector v₂ of its Ā (second-largest eigenvalue λ₂), the sweep
  * over D^{-1/2}v₂, and the bounds (1 − λ₂)/2 ≤ h ≤ √(2(1 − λ₂)).
  * Vertices isolated inside the subgraph are left out and counted in `isolated`.
+ * v₂ comes from topEigenpairs: dense eigh up to 4000 vertices, the sparse
+ * iterative solver above (`eigs` passes its options, e.g. maxIterations).
  */
-export function cheegerEstimate(g: Graph, vertices?: Int32Array | number[]): CheegerEstimate {
+export function cheegerEstimate(
+  g: Graph,
+  vertices?: Int32Array | number[],
+  o: { eigs?: EigsOptions } = {},
+): CheegerEstimate {
   let ids = vertices ? vertexIds(g.n, vertices, 'cheegerEstimate') : Int32Array.from({ length: g.n }, (_, i) => i);
   let sub = vertices ? inducedSubgraph(g, ids) : g;
   const owned: Graph[] = sub === g ? [] : [sub];
@@ -293,7 +296,7 @@ export function cheegerEstimate(g: Graph, vertices?: Int32Array | number[]): Che
       ids = Int32Array.from(keep, (v) => ids[v] as number);
     }
     const m = keep.length;
-    const { lambda2, vector } = tidy(() => secondEigenpair(normalizedAdjacency(sub), m));
+    const { lambda2, vector } = tidy(() => secondEigenpair(normalizedAdjacency(sub), m, o.eigs ?? {}));
     const scores = Float64Array.from(vector, (x, i) => x / Math.sqrt(deg[keep[i] as number] as number));
     const positions = sweepPositions(hostAdjacency(sub), scores);
     const gap = Math.max(0, 1 - lambda2);

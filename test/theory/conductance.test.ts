@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sparse, tensor } from '../../src/tensor/index.ts';
+import { ones, sparse, tensor } from '../../src/tensor/index.ts';
 import { cheegerEstimate, conductance, inducedSubgraph, sweepCut } from '../../src/theory/conductance.ts';
 import { denseGraph, type Graph, graphFromEdges } from '../../src/theory/graph.ts';
 import { assertClose, assertEqualArrays } from '../helpers/close.ts';
@@ -354,6 +354,45 @@ describe('cheegerEstimate', () => {
     assertClose(r.lambda2, -1 / (n - 1), { rtol: 1e-12 });
     // |S| = 3: cut 3·4 = 12, w(S) = 3·6 = 18 → 2/3 = ⌈7/2⌉/6.
     assertClose(r.conductance, 4 / 6, { rtol: 1e-12 });
+  });
+
+  it('above 4000 vertices (sparse solver): K_m □ K_2 has λ₂ = (m − 2)/m and the sweep cuts one clique off (φ = 1/m)', () => {
+    // Two cliques of m vertices, vertex i of one tied to vertex i of the other (weight 1): every degree is m,
+    // W's eigenvalues are (m − 1) ± 1 and −1 ± 1, so Ā's second is (m − 2)/m with the vector +1 on one clique, −1 on the other.
+    const m = 2001;
+    const n = 2 * m;
+    const crow = new Int32Array(n + 1);
+    const col = new Int32Array(n * m);
+    let t = 0;
+    for (let v = 0; v < n; v++) {
+      const base = v < m ? 0 : m;
+      const twin = v < m ? v + m : v - m;
+      for (let u = 0; u < n; u++) if ((u !== v && u >= base && u < base + m) || u === twin) col[t++] = u;
+      crow[v + 1] = t;
+    }
+    const g = {
+      n,
+      sparse: true,
+      weights: sparse.sparseCsr(
+        tensor(crow, [n + 1]).long(),
+        tensor(col, [t]).long(),
+        ones([t], { dtype: 'float64' }),
+        [n, n],
+      ),
+    };
+    const r = cheegerEstimate(g);
+    assertClose(r.lambda2, (m - 2) / m, { rtol: 1e-9 });
+    assertClose(r.conductance, 1 / m, { rtol: 1e-12 });
+    const first = r.set[0] === 0 ? 0 : m;
+    assert.deepEqual(
+      Array.from(r.set),
+      Array.from({ length: m }, (_, i) => first + i),
+    );
+    assert.throws(
+      () => cheegerEstimate(g, undefined, { eigs: { maxIterations: 2, tol: 1e-30 } }),
+      /did not converge in 2 sweeps/,
+    );
+    g.weights.dispose();
   });
 
   it('inside a vertex subset: two disconnected cliques give λ₂ = 1 and φ = 0; the barbell its bridge', () => {
