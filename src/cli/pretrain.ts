@@ -18,7 +18,7 @@ const USAGE = `usage: specl pretrain --method spectral --dataset mnist [--epochs
   --encoder         ${ENCODER_NAMES.join(', ')} (default convnet)
   --epochs N        epochs to train (default 10), or
   --minutes M       a wall-clock budget: the schedule is planned to end in it
-  --batch-size B    images per batch (default 256; each gives two views)
+  --batch-size B    images per batch (default 256; spectral on the ConvNet 128; each gives two views)
   --train-size N    pretrain on a seeded random subset of N training images (a quick try)
   --lr, --wd        learning rate and weight decay (default: the method's recipe at this batch size)
   --optimizer       sgd or lars (default: the method's recipe)

@@ -18,7 +18,7 @@
  * Each column gets its own degree (as in ChASE, Winkelmann, Springer, Di
  * Napoli 2019): columns sorted by decreasing degree, step j updates only the
  * first cnt_j columns, so a column that needs little filtering costs little.
- * The blocks live in the operator's workspaces (CsrOperator.startWorkers must
+ * The blocks live in the operator's workspaces (CsrOperator.prepare must
  * have been called with at least q columns).
  */
 import type { CsrOperator } from './csr-operator.ts';
@@ -74,7 +74,7 @@ export function chebyshevFilter(
     while (k < q && (degrees[k] as number) >= step) k++;
     return k;
   };
-  // Three rotating blocks (prev, cur, next) in the operator's workspaces, so products may run on worker threads.
+  // Three rotating blocks (prev, cur, next) in the operator's workspaces, allocated once per solve.
   let prev = op.workspace(0, q);
   let cur = op.workspace(1, q);
   let next = op.workspace(2, q);

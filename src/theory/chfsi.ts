@@ -44,7 +44,7 @@ export interface ChfsiOptions {
   maxDegree: number;
   /** Known lower bound of the spectrum (e.g. −1 for a normalized adjacency): the estimate never goes below it. */
   lowerBound?: number;
-  /** Threads for the sparse products (worker threads besides the caller's). */
+  /** Threads of libtorch's pool for the sparse products. */
   threads: number;
   /** Progress callback, one line per sweep. */
   log?: (message: string) => void;
@@ -98,7 +98,7 @@ export function chebyshevSubspaceIteration(op: CsrOperator, o: ChfsiOptions): Ch
   const p = o.blockSize;
   if (!(p > k && p <= n)) throw new Error(`chebyshevSubspaceIteration: blockSize must be in ${k + 1}…${n}, got ${p}`);
   const est = lanczosExtremes(op, Math.min(n, 40), o.seed + 1);
-  op.startWorkers(o.threads, p);
+  op.prepare(o.threads, p);
   let lower = est.min - 0.05 * Math.max(est.max - est.min, 1e-12);
   if (o.lowerBound !== undefined) lower = Math.max(lower, o.lowerBound);
   const minDegree = 4;

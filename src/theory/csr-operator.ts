@@ -125,9 +125,9 @@ export class CsrOperator {
    * Sets the threads of the products (libtorch's intra-op pool runs them) and
    * allocates three n×cols workspaces (`workspace`) for the filter's rotating blocks.
    */
-  startWorkers(threads: number, cols: number): void {
+  prepare(threads: number, cols: number): void {
     if (!(Number.isInteger(threads) && threads >= 1))
-      throw new Error(`CsrOperator.startWorkers: threads must be a positive integer, got ${threads}`);
+      throw new Error(`CsrOperator.prepare: threads must be a positive integer, got ${threads}`);
     this.#threads = threads;
     const size = this.n * cols;
     this.#spaces = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
@@ -138,11 +138,11 @@ export class CsrOperator {
     this.#spaces = [];
   }
 
-  /** Workspace i ∈ {0, 1, 2} as an n×cols block (cols ≤ the width given to startWorkers). */
+  /** Workspace i ∈ {0, 1, 2} as an n×cols block (cols ≤ the width given to prepare). */
   workspace(i: 0 | 1 | 2, cols: number): Float64Array {
     const s = this.#spaces[i];
     if (s === undefined || s.length < this.n * cols) {
-      throw new Error(`CsrOperator.workspace: start with startWorkers(threads, ≥ ${cols}) first`);
+      throw new Error(`CsrOperator.workspace: start with prepare(threads, ≥ ${cols}) first`);
     }
     return s.subarray(0, this.n * cols);
   }

@@ -199,7 +199,7 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
       log: o.log,
     });
   } finally {
-    op.close(); // idempotent: the solver closes its workers too
+    op.close(); // idempotent: frees the workspaces on every path
   }
   // Residuals from a fresh product, not the solver's bookkeeping.
   const residuals = tidy(() => {

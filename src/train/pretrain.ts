@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { deriveSeed, presetFromName, ViewLoader } from '../augment/index.ts';
 import { type LabeledDataset, loadDataset, type Normalization, normalizationStats, subsetOf } from '../data/index.ts';
-import { createMethod, defaultConfig } from '../methods/index.ts';
+import { createMethod, defaultBatchSize, defaultConfig } from '../methods/index.ts';
 import type { Method, MethodConfig } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
 import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
@@ -92,7 +92,7 @@ function resolveConfig(
     typeof s.method === 'string'
       ? defaultConfig(s.method, featureDim)
       : { ...defaultConfig(s.method.name, featureDim), ...s.method };
-  const batchSize = s.batchSize ?? 256;
+  const batchSize = s.batchSize ?? defaultBatchSize(method.name, featureDim);
   const recipe = createMethodRecipe(method, featureDim, batchSize);
   const epochs = s.epochs ?? (s.minutes === undefined ? 10 : null);
   return {

@@ -54,11 +54,11 @@ describe('specl pretrain → probe → knn → compare', () => {
     assert.match(r.stdout, new RegExp(`run folder: ${run()}`));
     assert.match(
       r.stdout,
-      /spectral on mnist, convnet, batch 256, sgd lr [\d.]+, 2 epochs \(8 steps per epoch\), seed 0/,
+      /spectral on mnist, convnet, batch 128, sgd lr 0\.015, 2 epochs \(16 steps per epoch\), seed 0/,
     );
-    assert.match(r.stderr, /spectral .*100%.*epoch 2.*step 16.*loss/);
+    assert.match(r.stderr, /spectral .*100%.*epoch 2.*step 32.*loss/);
     const probe = Number(/linear probe ([\d.]+)%/.exec(r.stdout)?.[1]);
-    assert.ok(probe > 85, `linear probe after 16 steps: ${probe}%`);
+    assert.ok(probe > 85, `linear probe after 32 steps: ${probe}%`);
     for (const f of ['config.json', 'metrics.jsonl', 'summary.json', 'encoder.safetensors', 'checkpoints/latest.json'])
       assert.ok(existsSync(join(run(), f)), f);
     const config = JSON.parse(readFileSync(join(run(), 'config.json'), 'utf8'));
@@ -84,7 +84,7 @@ describe('specl pretrain → probe → knn → compare', () => {
   test('compare lists finished and unfinished runs', () => {
     const c = specl('compare', run());
     assert.equal(c.status, 0, c.stderr);
-    assert.match(c.stdout, /spectral\s+mnist\s+16\s/);
+    assert.match(c.stdout, /spectral\s+mnist\s+32\s/);
   });
 
   test('Ctrl-C writes a checkpoint and --resume finishes the run', async () => {
@@ -105,7 +105,7 @@ describe('specl pretrain → probe → knn → compare', () => {
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    // Interrupt once the run has logged its first metrics line (step 10 of 24).
+    // Interrupt once the run has logged its first metrics line (step 10 of 48: batch 128, spectral's default).
     const code = await new Promise<number | null>((resolve) => {
       const poll = setInterval(() => {
         const metrics = join(out, 'metrics.jsonl');
@@ -126,6 +126,6 @@ describe('specl pretrain → probe → knn → compare', () => {
     const r = specl('pretrain', '--resume', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /resuming at step \d+/);
-    assert.match(r.stdout, /trained 24 steps/);
+    assert.match(r.stdout, /trained 48 steps/);
   });
 });

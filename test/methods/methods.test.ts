@@ -7,7 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMethod, METHOD_NAMES, type Method, type MethodConfig } from '../../src/methods/index.ts';
+import {
+  createMethod,
+  defaultBatchSize,
+  METHOD_NAMES,
+  type Method,
+  type MethodConfig,
+} from '../../src/methods/index.ts';
 import { ConvNet, type ImageEncoder } from '../../src/nn/index.ts';
 import { SGD } from '../../src/optim/index.ts';
 import { Generator, noGrad, randint, randn, type Tensor, tensor, tidy } from '../../src/tensor/index.ts';
@@ -219,4 +225,11 @@ test('SwAV: prototypes are renormalized to unit rows before use and get no gradi
   for (const t of [...batch.views, batch.labels]) t.dispose();
   m.dispose();
   encoder.dispose();
+});
+
+test('defaultBatchSize: 128 for spectral on the small ConvNet, 256 otherwise; unknown methods rejected', () => {
+  assert.equal(defaultBatchSize('spectral', 128), 128);
+  assert.equal(defaultBatchSize('spectral', 512), 256);
+  for (const name of METHOD_NAMES.filter((m) => m !== 'spectral')) assert.equal(defaultBatchSize(name, 128), 256);
+  assert.throws(() => defaultBatchSize('barlow' as 'spectral', 128), /unknown method "barlow"/);
 });

@@ -153,6 +153,6 @@ describe('CsrOperator (native csrChebyshevStep)', () => {
       () => sparse.csrChebyshevStep(op.crow, op.col, op.val, x, x, f64(n * q), q, q + 1, 1, 0, 0, 1),
       /cols <= stride/,
     );
-    assert.throws(() => op.startWorkers(0, 2), /threads must be a positive integer/);
+    assert.throws(() => op.prepare(0, 2), /threads must be a positive integer/);
   });
 });

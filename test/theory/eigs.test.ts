@@ -249,7 +249,7 @@ describe('the Chebyshev solver against dense eigh on random sparse graphs', () =
     const e2 = topEigenpairs(a, 5, { method: 'chebyshev', seed: 3 });
     assert.deepEqual(Array.from(e1.values), Array.from(e2.values));
     assert.deepEqual(Array.from(host(e1.vectors)), Array.from(host(e2.vectors)));
-    // Products on a worker thread (rows split in chunks) give the same bits as on one thread.
+    // Products on two threads (rows split in chunks) give the same bits as on one thread.
     const e4 = topEigenpairs(a, 5, { method: 'chebyshev', seed: 3, threads: 2 });
     assert.deepEqual(Array.from(e4.values), Array.from(e1.values));
     assert.deepEqual(Array.from(host(e4.vectors)), Array.from(host(e1.vectors)));
