@@ -1,6 +1,5 @@
 /** Sparse matrices (COO and CSR) and sparse × dense products, for graphs of 10⁵–10⁶ nodes. */
 import { type DType, dtypeCode } from './dtype.ts';
-import { type CsrStepArgs, native } from './native.ts';
 import { opT, type Tensor } from './tensor.ts';
 
 /**
@@ -44,17 +43,4 @@ export function csrRowIndices(s: Tensor): Tensor {
   crow.dispose();
   counts.dispose();
   return rows;
-}
-
-/**
- * Host kernel on plain arrays (no tensors): out[i, j] = α·((A·cur)[i, j] −
- * c·cur[i, j]) − β·prev[i, j] for columns j < cols of row-major n×stride
- * blocks, A an n×n CSR matrix (crow, col, val) whose structure the caller has
- * validated (crow non-decreasing from 0, 0 ≤ col < n). One pass over A per
- * call, rows split over `threads` of libtorch's intra-op pool; `out` may be
- * `prev` but not `cur`; with β = 0 `prev` is not read. Used by the sparse
- * eigensolver's Chebyshev filter (theory/csr-operator.ts).
- */
-export function csrChebyshevStep(...args: CsrStepArgs): void {
-  native.csrChebyshevStep(...args);
 }

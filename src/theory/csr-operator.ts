@@ -21,6 +21,8 @@
  * n×q tensor); a kernel touches only columns 0…cols−1.
  */
 import { sparse, type Tensor, tidy } from '../tensor/index.ts';
+// The unchecked kernel stays internal: only this class, which validates the structure, calls it.
+import { native } from '../tensor/native.ts';
 
 export class CsrOperator {
   /** Number of rows (= columns). */
@@ -184,6 +186,6 @@ export class CsrOperator {
       throw new Error('CsrOperator.chebyshevStep: out must not alias cur');
     }
     this.products += cols;
-    sparse.csrChebyshevStep(this.crow, this.col, this.val, cur, prev, out, stride, cols, alpha, c, beta, this.#threads);
+    native.csrChebyshevStep(this.crow, this.col, this.val, cur, prev, out, stride, cols, alpha, c, beta, this.#threads);
   }
 }

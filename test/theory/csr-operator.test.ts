@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sparse } from '../../src/tensor/index.ts';
+import { native } from '../../src/tensor/native.ts';
 import { CsrOperator } from '../../src/theory/csr-operator.ts';
 import { Rng } from '../helpers/prng.ts';
 
@@ -68,7 +68,7 @@ describe('CsrOperator (native csrChebyshevStep)', () => {
       const want = reference(op, cur, prev, init, stride, cols, 0.7, -0.3, 0.45);
       for (const threads of [1, 3]) {
         const out = Float64Array.from(init);
-        sparse.csrChebyshevStep(op.crow, op.col, op.val, cur, prev, out, stride, cols, 0.7, -0.3, 0.45, threads);
+        native.csrChebyshevStep(op.crow, op.col, op.val, cur, prev, out, stride, cols, 0.7, -0.3, 0.45, threads);
         for (let t = 0; t < out.length; t++) {
           assert.ok(
             Math.abs((out[t] as number) - (want[t] as number)) <= 1e-12 * (1 + Math.abs(want[t] as number)),
@@ -95,8 +95,8 @@ describe('CsrOperator (native csrChebyshevStep)', () => {
     for (let t = 0; t < prev.length; t++) assert.ok(Math.abs((prev[t] as number) - (expected[t] as number)) <= 1e-12);
     const a = new Float64Array(n * q);
     const b = new Float64Array(n * q);
-    sparse.csrChebyshevStep(op.crow, op.col, op.val, x, x, a, q, q, 1, 0, 0, 1);
-    sparse.csrChebyshevStep(op.crow, op.col, op.val, x, x, b, q, q, 1, 0, 0, 4);
+    native.csrChebyshevStep(op.crow, op.col, op.val, x, x, a, q, q, 1, 0, 0, 1);
+    native.csrChebyshevStep(op.crow, op.col, op.val, x, x, b, q, q, 1, 0, 0, 4);
     assert.deepEqual(Array.from(a), Array.from(b));
   });
 
@@ -124,16 +124,16 @@ describe('CsrOperator (native csrChebyshevStep)', () => {
     assert.throws(() => op.chebyshevStep(x, x, x, q, q, 1, 0, 0), /out must not alias cur/);
     assert.throws(() => op.chebyshevStep(x, x, x.subarray(1), q, q, 1, 0, 0), /out must not alias cur/);
     assert.throws(
-      () => sparse.csrChebyshevStep(op.crow, op.col, op.val, short, x, f64(n * q), q, q, 1, 0, 0, 1),
+      () => native.csrChebyshevStep(op.crow, op.col, op.val, short, x, f64(n * q), q, q, 1, 0, 0, 1),
       /cur holds \d+ values, needs \d+/,
     );
     assert.throws(
-      () => sparse.csrChebyshevStep(op.crow, op.col, op.val, x, short, f64(n * q), q, q, 1, 0, 1, 1),
+      () => native.csrChebyshevStep(op.crow, op.col, op.val, x, short, f64(n * q), q, q, 1, 0, 1, 1),
       /prev holds/,
     );
     assert.throws(
       () =>
-        sparse.csrChebyshevStep(
+        native.csrChebyshevStep(
           op.crow,
           op.col,
           new Float32Array(op.val.length) as never,
@@ -150,7 +150,7 @@ describe('CsrOperator (native csrChebyshevStep)', () => {
       /val has the wrong typed-array type/,
     );
     assert.throws(
-      () => sparse.csrChebyshevStep(op.crow, op.col, op.val, x, x, f64(n * q), q, q + 1, 1, 0, 0, 1),
+      () => native.csrChebyshevStep(op.crow, op.col, op.val, x, x, f64(n * q), q, q + 1, 1, 0, 0, 1),
       /cols <= stride/,
     );
     assert.throws(() => op.prepare(0, 2), /threads must be a positive integer/);
