@@ -12,3 +12,4 @@ export { type HeatmapOptions, heatmap } from './heatmap.ts';
 export { type LineChartOptions, type LineSeries, lineChart } from './line-chart.ts';
 export { CATEGORICAL, categorical, colourAt, DIVERGING, MISSING, SEQUENTIAL, SHAPES, type Shape } from './palette.ts';
 export { type ScatterChartOptions, type ScatterPoint, scatterChart } from './scatter-chart.ts';
+export type { XYAxes } from './xy-frame.ts';

@@ -1,30 +1,9 @@
-/**
- * Line charts: one polyline per series on linear or log axes, for
- * eigenvalue spectra, accuracy against k, conductance against σ.
- */
-import { makeScale } from './axis.ts';
 import { clipSegment, inside } from './clip.ts';
 import { element, px } from './escape.ts';
-import {
-  type Area,
-  axisLabels,
-  type ChartBase,
-  checkBase,
-  grid,
-  type LegendEntry,
-  leftMargin,
-  legend,
-  legendWidth,
-  plotFrame,
-  svgDocument,
-  tickCounts,
-  titleText,
-  verticalMargins,
-  xTicks,
-  yTicks,
-} from './frame.ts';
+import { type Area, checkBase, type LegendEntry } from './frame.ts';
 import { marker } from './markers.ts';
 import { categorical } from './palette.ts';
+import { type XYAxes, xyDocument, xyLayout } from './xy-frame.ts';
 
 export interface LineSeries {
   name: string;
@@ -35,16 +14,10 @@ export interface LineSeries {
   markers?: boolean;
 }
 
-export interface LineChartOptions extends ChartBase {
+export interface LineChartOptions extends XYAxes {
   series: readonly LineSeries[];
-  logX?: boolean;
-  logY?: boolean;
   /** A marker at every point (default false). */
   markers?: boolean;
-  /** Fixed x domain (default: the data range widened to nice ticks). */
-  xRange?: [number, number];
-  /** Fixed y domain; lines leaving it are clipped at the frame. */
-  yRange?: [number, number];
 }
 
 /** Finite (x, y) extents over all series, after checking log-axis positivity. */
@@ -144,29 +117,9 @@ export function lineChart(o: LineChartOptions): string {
     withMarker: styles[i]!.markers,
     shape: styles[i]!.shape,
   }));
-  const { top, bottom } = verticalMargins(o);
-  const plotH = height - top - bottom;
-  const right = 16 + legendWidth(entries);
-  const yScale0 = makeScale(ys[0], ys[1], [top + plotH, top], {
-    log: o.logY,
-    fixed: o.yRange,
-    count: tickCounts(0, plotH).y,
-    name: 'lineChart: yRange',
-  });
-  const left = leftMargin(yScale0.labels, o.yLabel);
-  const plotW = width - left - right;
-  if (plotW < 40 || plotH < 40)
-    throw new Error(
-      `lineChart: width ${width} × height ${height} leaves no room for the plot next to labels and legend`,
-    );
-  const area: Area = { left, top, width: plotW, height: plotH };
-  const xScale = makeScale(xs[0], xs[1], [left, left + plotW], {
-    log: o.logX,
-    fixed: o.xRange,
-    count: tickCounts(plotW, 0).x,
-    name: 'lineChart: xRange',
-  });
-  const yScale = yScale0;
+  const size = { width, height };
+  const layout = xyLayout('lineChart', o, size, entries, xs, ys);
+  const { area, xScale, yScale } = layout;
 
   const layers = o.series.map((s, i) => {
     const st = styles[i]!;
@@ -201,14 +154,5 @@ export function lineChart(o: LineChartOptions): string {
     return element('g', { class: 'series', 'data-name': s.name }, parts);
   });
 
-  return svgDocument(width, height, o.title, [
-    titleText(o.title, width),
-    grid(area, xScale, yScale),
-    element('g', { class: 'data' }, layers),
-    plotFrame(area),
-    xTicks(area, xScale.values.map(xScale.map), xScale.labels),
-    yTicks(area, yScale.values.map(yScale.map), yScale.labels),
-    axisLabels(area, o, height),
-    legend(entries, area),
-  ]);
+  return xyDocument(o, size, layout, layers, entries);
 }

@@ -1,31 +1,9 @@
-/**
- * Scatter charts coloured by group, for embeddings coloured by cluster.
- * Coordinates are rounded to 0.1 px and styling lives on one group element
- * per colour, so 5,000 points stay around 40 bytes each.
- */
-import { makeScale } from './axis.ts';
 import { inside } from './clip.ts';
 import { element } from './escape.ts';
-import {
-  type Area,
-  axisLabels,
-  type ChartBase,
-  checkBase,
-  grid,
-  type LegendEntry,
-  leftMargin,
-  legend,
-  legendWidth,
-  plotFrame,
-  svgDocument,
-  tickCounts,
-  titleText,
-  verticalMargins,
-  xTicks,
-  yTicks,
-} from './frame.ts';
+import { checkBase, type LegendEntry } from './frame.ts';
 import { marker } from './markers.ts';
 import { categorical } from './palette.ts';
+import { type XYAxes, xyDocument, xyLayout } from './xy-frame.ts';
 
 export interface ScatterPoint {
   x: number;
@@ -33,13 +11,9 @@ export interface ScatterPoint {
   group: number | string;
 }
 
-export interface ScatterChartOptions extends ChartBase {
+export interface ScatterChartOptions extends XYAxes {
   /** Points; one with a non-finite coordinate is skipped. */
   points: readonly ScatterPoint[];
-  logX?: boolean;
-  logY?: boolean;
-  xRange?: [number, number];
-  yRange?: [number, number];
   /** Marker radius in px (default 3, or 2 above 1,000 points). */
   radius?: number;
   /** Marker fill opacity in (0, 1] (default 0.75), so dense regions read darker. */
@@ -99,28 +73,9 @@ export function scatterChart(o: ScatterChartOptions): string {
     shape: categorical(i).shape,
     swatch: 'marker',
   }));
-  const { top, bottom } = verticalMargins(o);
-  const plotH = height - top - bottom;
-  const right = 16 + legendWidth(entries);
-  const yScale = makeScale(yMin, yMax, [top + plotH, top], {
-    log: o.logY,
-    fixed: o.yRange,
-    count: tickCounts(0, plotH).y,
-    name: 'scatterChart: yRange',
-  });
-  const left = leftMargin(yScale.labels, o.yLabel);
-  const plotW = width - left - right;
-  if (plotW < 40 || plotH < 40)
-    throw new Error(
-      `scatterChart: width ${width} × height ${height} leaves no room for the plot next to labels and legend`,
-    );
-  const area: Area = { left, top, width: plotW, height: plotH };
-  const xScale = makeScale(xMin, xMax, [left, left + plotW], {
-    log: o.logX,
-    fixed: o.xRange,
-    count: tickCounts(plotW, 0).x,
-    name: 'scatterChart: xRange',
-  });
+  const size = { width, height };
+  const layout = xyLayout('scatterChart', o, size, entries, [xMin, xMax], [yMin, yMax]);
+  const { area, xScale, yScale } = layout;
 
   const byGroup: string[][] = groups.map(() => []);
   for (const p of o.points) {
@@ -139,14 +94,5 @@ export function scatterChart(o: ScatterChartOptions): string {
     ),
   );
 
-  return svgDocument(width, height, o.title, [
-    titleText(o.title, width),
-    grid(area, xScale, yScale),
-    element('g', { class: 'data' }, layers),
-    plotFrame(area),
-    xTicks(area, xScale.values.map(xScale.map), xScale.labels),
-    yTicks(area, yScale.values.map(yScale.map), yScale.labels),
-    axisLabels(area, o, height),
-    legend(entries, area),
-  ]);
+  return xyDocument(o, size, layout, layers, entries);
 }
