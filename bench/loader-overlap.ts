@@ -16,7 +16,7 @@ import { presets } from '../src/augment/index.ts';
 import { ViewLoader } from '../src/augment/view-loader.ts';
 import { mnist } from '../src/data/index.ts';
 import { spectralContrastiveLoss } from '../src/methods/index.ts';
-import { ConvNet, MLP, Sequential } from '../src/nn/index.ts';
+import { CONVNET_WIDTHS, ConvNet, MLP, Sequential } from '../src/nn/index.ts';
 import { SGD } from '../src/optim/index.ts';
 import { Generator, manualSeed, type Tensor, tidy } from '../src/tensor/index.ts';
 import { alternate } from './lib/alternate.ts';
@@ -28,7 +28,10 @@ const BATCH = 256;
 const STEPS = 24;
 
 class Step {
-  readonly model = new Sequential(new ConvNet(), new MLP([128, 256, 64], { batchNorm: true }));
+  readonly model = new Sequential(
+    new ConvNet(),
+    new MLP([CONVNET_WIDTHS.at(-1) as number, 256, 64], { batchNorm: true }),
+  );
   readonly opt = new SGD(this.model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
   run(v1: Tensor, v2: Tensor): void {
     tidy(() => {

@@ -5,8 +5,8 @@
  * linear-probe top-1 of the pretrained encoder (target: within 1 point).
  *
  * Both sides run the same protocol:
- * - the ConvNet of src/nn/convnet.ts plus the method's default projector for
- *   128 features (spectral Linear+BN+ReLU, Linear+BN; SimCLR Linear+BN+ReLU,
+ * - the ConvNet of src/nn/convnet.ts (the run's widths, default [32, 64, 512])
+ *   plus the method's default projector for 512 features (spectral Linear+BN+ReLU, Linear+BN; SimCLR Linear+BN+ReLU,
  *   Linear; 512 hidden, 128 out), PyTorch's default initialisation, seeded
  *   (specl: the pretrain seed; PyTorch: torch.manual_seed), channels-last
  *   (specl's default, and PyTorch's faster format for this model);
@@ -204,6 +204,7 @@ async function runReference(
     seed: config.seed,
     workers: 1, // specl's ViewLoader prepares views on one worker thread
     channels_last: config.encoder.channelsLast,
+    widths: config.encoder.widths,
     mean: config.augment.mean,
     std: config.augment.std,
     hidden_dim: m.hiddenDim,

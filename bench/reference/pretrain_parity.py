@@ -12,7 +12,7 @@ train statistics, multinomial logistic regression fitted by full-batch L-BFGS.
 
 Request: {"method": "spectral"|"simclr", "mnist_dir": "<dir with the raw IDX files>",
           "indices": [training subset, dataset order], "epochs": 2, "batch": 256, "seed": 0,
-          "workers": 1, "channels_last": true, "mean": [0.1307], "std": [0.3081],
+          "workers": 1, "channels_last": true, "widths": [32, 64, 512], "mean": [0.1307], "std": [0.3081],
           "hidden_dim": 512, "out_dim": 128, "mu": 1 (spectral), "temperature": 0.5 (simclr),
           "optimizer": {"name": "sgd"|"lars", "lr": ..., "weight_decay": ..., "momentum": 0.9,
                         "warmup_steps": ..., "total_steps": ..., "eta": 0.001, "eps": 1e-8},
@@ -174,7 +174,7 @@ def pretrain(req, data, fmt):
         raise ValueError(f"optimizer.name must be 'sgd' or 'lars', got {o['name']!r}")
     seed, batch, epochs = int(req["seed"]), int(req["batch"]), int(req["epochs"])
     torch.manual_seed(seed)
-    encoder = ConvNet().to(memory_format=fmt).train()
+    encoder = ConvNet(widths=tuple(int(w) for w in req["widths"])).to(memory_format=fmt).train()
     head = projector(method, encoder.out_features, int(req["hidden_dim"]), int(req["out_dim"])).train()
     groups = param_groups([encoder, head], float(o["weight_decay"]))
     if o["name"] == "lars":

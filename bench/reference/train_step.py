@@ -21,17 +21,22 @@ def conv3x3(cin, cout, stride=1):
 
 
 class ConvNet(nn.Module):
-    """src/nn/convnet.ts: conv-BN-ReLU-pool x2, conv-BN-ReLU, global average pool -> 128 features."""
+    """src/nn/convnet.ts: per width conv-BN-ReLU, a 2x2 max-pool between stages, global average pool.
 
-    def __init__(self, in_channels=1):
+    Default widths (32, 64, 512) as CONVNET_WIDTHS: 512 features.
+    """
+
+    def __init__(self, in_channels=1, widths=(32, 64, 512)):
         super().__init__()
-        self.features = nn.Sequential(
-            conv3x3(in_channels, 32), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            conv3x3(32, 64), nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            conv3x3(64, 128), nn.BatchNorm2d(128), nn.ReLU(inplace=True),
-        )  # fmt: skip
+        layers, c = [], in_channels
+        for i, w in enumerate(widths):
+            layers += [conv3x3(c, w), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+            if i + 1 < len(widths):
+                layers.append(nn.MaxPool2d(2))
+            c = w
+        self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.out_features = 128
+        self.out_features = widths[-1]
 
     def forward(self, x):
         return torch.flatten(self.pool(self.features(x)), 1)

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { mnist, normalizationStats } from '../data/index.ts';
 import { Generator } from '../tensor/index.ts';
-import { createEncoder, evaluateEncoder, evaluatePixels } from '../train/index.ts';
+import { createEncoder, evaluateEncoder, evaluatePixels, loadRunConfig } from '../train/index.ts';
 import { finiteNumber, positiveInt } from './args.ts';
 import { runPretrainCli } from './pretrain.ts';
 import { formatTable, pct } from './table.ts';
@@ -44,11 +44,13 @@ export async function demo(argv: string[]): Promise<void> {
     '\nevaluating frozen features on the 10,000 test digits (linear probe: L-BFGS logistic regression; kNN: k = 200)…',
   );
   const norm = normalizationStats('mnist', data.train);
-  const random = createEncoder({ name: 'convnet', inChannels: 1, channelsLast: true }, new Generator(seed));
+  // The floor is the same architecture, untrained: widths from the run's config.
+  const random = createEncoder(loadRunConfig(result.dir).encoder, new Generator(seed));
+  const d = result.encoder.featureDim;
   const rows = [
     ['raw pixels (784)', evaluatePixels(data, norm)],
-    ['random ConvNet (128)', evaluateEncoder(random, data, norm)],
-    ['spectral ConvNet (128)', evaluateEncoder(result.encoder, data, norm)],
+    [`random ConvNet (${d})`, evaluateEncoder(random, data, norm)],
+    [`spectral ConvNet (${d})`, evaluateEncoder(result.encoder, data, norm)],
   ] as const;
   random.dispose();
   result.encoder.dispose();

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { METHOD_NAMES } from '../methods/index.ts';
 import type { MethodName } from '../methods/method.ts';
+import { CONVNET_WIDTHS } from '../nn/index.ts';
 import { ENCODER_NAMES, type EncoderName } from '../train/encoder-factory.ts';
 import { type PretrainEvent, type PretrainResult, pretrain } from '../train/pretrain.ts';
 import { finiteNumber, positiveInt } from './args.ts';
@@ -16,6 +17,7 @@ const USAGE = `usage: specl pretrain --method spectral --dataset mnist [--epochs
   --method          ${METHOD_NAMES.join(', ')} (default spectral)
   --dataset         mnist, fashion-mnist, cifar10[:DIR], cifar100[:DIR], folder:DIR (default mnist)
   --encoder         ${ENCODER_NAMES.join(', ')} (default convnet)
+  --widths W,W,…    ConvNet stage widths; the last is the feature width (default ${CONVNET_WIDTHS.join(',')})
   --epochs N        epochs to train (default 10), or
   --minutes M       a wall-clock budget: the schedule is planned to end in it
   --batch-size B    images per batch (default 256; spectral on the ConvNet 128; each gives two views)
@@ -38,6 +40,7 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
       method: { type: 'string', default: 'spectral' },
       dataset: { type: 'string', default: 'mnist' },
       encoder: { type: 'string' },
+      widths: { type: 'string' },
       epochs: { type: 'string' },
       minutes: { type: 'string' },
       'batch-size': { type: 'string' },
@@ -85,7 +88,7 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
       if (e.resumedAt !== null) console.log(`resuming at step ${e.resumedAt}`);
       const c = e.config;
       console.log(
-        `${c.method.name} on ${c.dataset}, ${c.encoder.name}, batch ${c.batchSize}, ${c.optimizer.name} lr ${c.optimizer.lr}, ` +
+        `${c.method.name} on ${c.dataset}, ${c.encoder.name}${c.encoder.widths ? ` [${c.encoder.widths.join(', ')}]` : ''}, batch ${c.batchSize}, ${c.optimizer.name} lr ${c.optimizer.lr}, ` +
           `${c.epochs !== null ? `${c.epochs} epochs` : `${c.minutes} minutes`} (${e.stepsPerEpoch} steps per epoch), seed ${c.seed}`,
       );
       bar = new ProgressBar(c.method.name, 1);
@@ -120,6 +123,9 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
           method: values.method as MethodName,
           dataset: values.dataset as string,
           encoder: values.encoder as EncoderName | undefined,
+          widths: opt(values.widths, (v) =>
+            v.split(',').map((w) => positiveInt(w.trim(), '--widths (comma-separated)')),
+          ),
           epochs: opt(values.epochs, (v) => positiveInt(v, '--epochs')),
           minutes: opt(values.minutes, (v) => finiteNumber(v, '--minutes', Number.MIN_VALUE)),
           batchSize: opt(values['batch-size'], (v) => positiveInt(v, '--batch-size')),

@@ -4,7 +4,7 @@
  * (encoder, projector) that is an exponential moving average of the online
  * one; no negatives.
  */
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { noGrad, type Tensor, tidy } from '../tensor/index.ts';
 import { twoViews } from './batch.ts';
 import { cosineMomentum, emaUpdate_, frozenCopy } from './ema.ts';
@@ -12,7 +12,7 @@ import { ModuleDict, mlpHead } from './heads.ts';
 import { byolLoss } from './losses.ts';
 import type { Method, MethodBatch, MethodContext, MethodDeps, MethodOutput } from './method.ts';
 import {
-  isSmallEncoder,
+  isSmallScale,
   type OptionSpecs,
   positiveInt,
   type RecipeOptions,
@@ -36,12 +36,12 @@ export type BYOLConfig = {
 } & RecipeOptions;
 
 /**
- * Defaults for an encoder with `featureDim` features. Optimizer: the
+ * Defaults for an encoder of this `scale` (small: the ConvNet; large: ResNet-18). Optimizer: the
  * paper's LARS recipe, lr 0.2·B/256, wd 1.5e-6, momentum 0.9, η = 0.001,
  * 10 warm-up epochs of 1000.
  */
-export function byolDefaults(featureDim: number): BYOLConfig {
-  const small = isSmallEncoder(featureDim);
+export function byolDefaults(scale: EncoderScale): BYOLConfig {
+  const small = isSmallScale(scale);
   return {
     name: 'byol',
     tauBase: 0.99,
@@ -56,8 +56,8 @@ export function byolDefaults(featureDim: number): BYOLConfig {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<BYOLConfig, 'name'>> {
-  const d = byolDefaults(featureDim);
+function specs(scale: EncoderScale): OptionSpecs<Omit<BYOLConfig, 'name'>> {
+  const d = byolDefaults(scale);
   return {
     tauBase: unitInterval(d.tauBase),
     hiddenDim: positiveInt(d.hiddenDim),
@@ -76,7 +76,7 @@ function specs(featureDim: number): OptionSpecs<Omit<BYOLConfig, 'name'>> {
  */
 export function byol(options: Partial<BYOLConfig>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('byol', options, specs(featureDim));
+  const o = resolveOptions('byol', options, specs(deps.encoder.scale));
   const projector = mlpHead(featureDim, o.hiddenDim, o.outDim, deps.generator);
   const predictor = mlpHead(o.outDim, o.predictorHiddenDim, o.outDim, deps.generator);
   const heads = new ModuleDict({ projector, predictor });

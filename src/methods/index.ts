@@ -5,7 +5,7 @@ export * from './heads.ts';
 export * from './losses.ts';
 export type * from './method.ts';
 export * from './mocov2.ts';
-export { isSmallEncoder, type RecipeOptions } from './options.ts';
+export { isSmallScale, type RecipeOptions } from './options.ts';
 export * from './queue.ts';
 export * from './registry.ts';
 export * from './simclr.ts';

@@ -78,7 +78,7 @@ export interface Method {
 
 /** What building a method needs besides its options. */
 export interface MethodDeps {
-  /** The encoder being trained (its featureDim sizes the heads). */
+  /** The encoder being trained (its featureDim sizes the heads' input, its scale their default widths). */
   encoder: ImageEncoder;
   /** A fresh encoder of the same architecture (for momentum encoders). */
   makeEncoder: () => ImageEncoder;

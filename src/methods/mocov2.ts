@@ -5,7 +5,7 @@
  * Single-device BatchNorm (no shuffle-BN): the key network normalizes over
  * the whole key batch.
  */
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { cat, nnf, noGrad, type Tensor, tidy } from '../tensor/index.ts';
 import { twoViews } from './batch.ts';
 import { emaUpdate_, frozenCopy } from './ema.ts';
@@ -14,7 +14,7 @@ import { infoNceQueueLoss } from './losses.ts';
 import type { Method, MethodBatch, MethodDeps, MethodOutput } from './method.ts';
 import {
   boolean,
-  isSmallEncoder,
+  isSmallScale,
   type OptionSpecs,
   positive,
   positiveInt,
@@ -44,12 +44,12 @@ export type MoCoV2Config = {
 } & RecipeOptions;
 
 /**
- * Defaults for an encoder with `featureDim` features. Optimizer: SGD,
+ * Defaults for an encoder of this `scale` (small: the ConvNet; large: ResNet-18). Optimizer: SGD,
  * momentum 0.9, lr 0.03·B/256 (MoCo v2; the CIFAR demo's 0.06 at B = 512),
  * wd 5e-4 (the CIFAR demo; 1e-4 on ImageNet), cosine without warm-up.
  */
-export function mocov2Defaults(featureDim: number): MoCoV2Config {
-  const small = isSmallEncoder(featureDim);
+export function mocov2Defaults(scale: EncoderScale): MoCoV2Config {
+  const small = isSmallScale(scale);
   return {
     name: 'mocov2',
     temperature: 0.2,
@@ -66,8 +66,8 @@ export function mocov2Defaults(featureDim: number): MoCoV2Config {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<MoCoV2Config, 'name'>> {
-  const d = mocov2Defaults(featureDim);
+function specs(scale: EncoderScale): OptionSpecs<Omit<MoCoV2Config, 'name'>> {
+  const d = mocov2Defaults(scale);
   return {
     temperature: positive(d.temperature),
     momentum: unitInterval(d.momentum),
@@ -89,7 +89,7 @@ function specs(featureDim: number): OptionSpecs<Omit<MoCoV2Config, 'name'>> {
  */
 export function mocov2(options: Partial<MoCoV2Config>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('mocov2', options, specs(featureDim));
+  const o = resolveOptions('mocov2', options, specs(deps.encoder.scale));
   const projector = plainMlpHead(featureDim, o.hiddenDim, o.outDim, deps.generator);
   const heads = new ModuleDict({ projector });
   const keyEncoder = frozenCopy(deps.makeEncoder(), deps.encoder);

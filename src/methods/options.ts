@@ -4,6 +4,7 @@
  * the option and what was expected. Also the optimizer part every method's
  * config shares, and the batch-size scaling of its learning rate.
  */
+import type { EncoderScale } from '../nn/index.ts';
 import type { MethodName, MethodRecipe } from './method.ts';
 
 /** How one option is defaulted and checked. */
@@ -128,8 +129,12 @@ export function scaledRecipe(method: MethodName, o: RecipeOptions, batchSize: nu
 }
 
 /**
- * Whether the encoder counts as small (the 128-d ConvNet rather than the
- * 512-d ResNet-18): heads then default to narrower layers, sized for short
- * CPU runs rather than for the papers' GPU settings.
+ * Whether heads default to the small sizes: true for a small encoder (the
+ * ConvNet, `EncoderScale`), whose narrow heads suit short CPU runs; false
+ * for the papers' backbones and their published head sizes.
  */
-export const isSmallEncoder = (featureDim: number): boolean => featureDim <= 256;
+export const isSmallScale = (scale: EncoderScale): boolean => {
+  if (scale !== 'small' && scale !== 'large')
+    throw new Error(`methods: encoder scale must be 'small' or 'large', got ${JSON.stringify(scale)}`);
+  return scale === 'small';
+};

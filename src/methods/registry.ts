@@ -1,8 +1,9 @@
 /** Methods by name, so a run's JSON config rebuilds its method. */
+import type { EncoderScale } from '../nn/index.ts';
 import { byol, byolDefaults } from './byol.ts';
 import type { Method, MethodConfig, MethodDeps, MethodName } from './method.ts';
 import { mocov2, mocov2Defaults } from './mocov2.ts';
-import { isSmallEncoder } from './options.ts';
+import { isSmallScale } from './options.ts';
 import { simclr, simclrDefaults } from './simclr.ts';
 import { simsiam, simsiamDefaults } from './simsiam.ts';
 import { spectral, spectralDefaults } from './spectral.ts';
@@ -13,7 +14,7 @@ type Options = Record<string, unknown>;
 
 const METHODS: Record<
   MethodName,
-  { create: (o: Options, deps: MethodDeps) => Method; defaults: (featureDim: number) => MethodConfig }
+  { create: (o: Options, deps: MethodDeps) => Method; defaults: (scale: EncoderScale) => MethodConfig }
 > = {
   spectral: { create: spectral, defaults: spectralDefaults },
   simclr: { create: simclr, defaults: simclrDefaults },
@@ -44,20 +45,19 @@ export function createMethod(config: MethodConfig, deps: MethodDeps): Method {
 }
 
 /**
- * The default batch size of method `name` for an encoder with `encoderFeatureDim` features: 256,
+ * The default batch size of method `name` for an encoder of `scale`: 256,
  * except spectral on the small ConvNet, 128 (measured in docs/results.md: under a time budget on
  * 2 cores, batch 128 gave spectral +0.5 to +0.9 points of linear probe on Fashion-MNIST and MoCo v2
  * nothing; the learning rate still follows the recipe's lr = baseLr·B/256).
  */
-export function defaultBatchSize(name: MethodName, encoderFeatureDim: number): number {
+export function defaultBatchSize(name: MethodName, scale: EncoderScale): number {
   entry(name);
-  return name === 'spectral' && isSmallEncoder(encoderFeatureDim) ? 128 : 256;
+  return name === 'spectral' && isSmallScale(scale) ? 128 : 256;
 }
 
-/** The resolved default config of method `name` for an encoder with `encoderFeatureDim` features. */
-export function defaultConfig(name: MethodName, encoderFeatureDim: number): MethodConfig {
-  if (!Number.isInteger(encoderFeatureDim) || encoderFeatureDim < 1) {
-    throw new Error(`methods: encoderFeatureDim must be a positive integer, got ${encoderFeatureDim}`);
-  }
-  return entry(name).defaults(encoderFeatureDim);
+/** The resolved default config of method `name` for an encoder of `scale` ('small': the ConvNet; 'large': ResNet-18). */
+export function defaultConfig(name: MethodName, scale: EncoderScale): MethodConfig {
+  const m = entry(name);
+  isSmallScale(scale); // checks the value
+  return m.defaults(scale);
 }

@@ -2,14 +2,14 @@
  * SimCLR (Chen, Kornblith, Norouzi, Hinton 2020): encoder plus an MLP
  * projection head, trained on two views with NT-Xent over the 2B views.
  */
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { tidy } from '../tensor/index.ts';
 import { twoViews } from './batch.ts';
 import { ModuleDict, mlpHead } from './heads.ts';
 import { ntXentLoss } from './losses.ts';
 import type { Method, MethodBatch, MethodDeps, MethodOutput } from './method.ts';
 import {
-  isSmallEncoder,
+  isSmallScale,
   type OptionSpecs,
   positive,
   positiveInt,
@@ -31,12 +31,12 @@ export type SimCLRConfig = {
 } & RecipeOptions;
 
 /**
- * Defaults for an encoder with `featureDim` features. Optimizer: the paper's
+ * Defaults for an encoder of this `scale` (small: the ConvNet; large: ResNet-18). Optimizer: the paper's
  * LARS recipe (App. B.1): lr 0.3·B/256, wd 1e-6, momentum 0.9, η = 0.001,
  * 10 warm-up epochs (of the 800-epoch protocol: 0.0125).
  */
-export function simclrDefaults(featureDim: number): SimCLRConfig {
-  const small = isSmallEncoder(featureDim);
+export function simclrDefaults(scale: EncoderScale): SimCLRConfig {
+  const small = isSmallScale(scale);
   return {
     name: 'simclr',
     temperature: 0.5,
@@ -50,8 +50,8 @@ export function simclrDefaults(featureDim: number): SimCLRConfig {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<SimCLRConfig, 'name'>> {
-  const d = simclrDefaults(featureDim);
+function specs(scale: EncoderScale): OptionSpecs<Omit<SimCLRConfig, 'name'>> {
+  const d = simclrDefaults(scale);
   return {
     temperature: positive(d.temperature),
     hiddenDim: positiveInt(d.hiddenDim),
@@ -63,7 +63,7 @@ function specs(featureDim: number): OptionSpecs<Omit<SimCLRConfig, 'name'>> {
 /** SimCLR: projector Linear(d→h)+BN+ReLU, Linear(h→k) (heads: `projector`), loss NT-Xent(z1, z2, τ). */
 export function simclr(options: Partial<SimCLRConfig>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('simclr', options, specs(featureDim));
+  const o = resolveOptions('simclr', options, specs(deps.encoder.scale));
   const projector = mlpHead(featureDim, o.hiddenDim, o.outDim, deps.generator);
   const heads = new ModuleDict({ projector });
   return {

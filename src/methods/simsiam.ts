@@ -4,7 +4,7 @@
  * the target; no negatives, no momentum encoder.
  */
 
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { MLP } from '../nn/index.ts';
 import { tidy } from '../tensor/index.ts';
 import { twoViews } from './batch.ts';
@@ -12,7 +12,7 @@ import { ModuleDict, mlpHead } from './heads.ts';
 import { negativeCosineLoss } from './losses.ts';
 import type { Method, MethodBatch, MethodDeps, MethodOutput } from './method.ts';
 import {
-  isSmallEncoder,
+  isSmallScale,
   type OptionSpecs,
   oneOf,
   positiveInt,
@@ -36,11 +36,11 @@ export type SimSiamConfig = {
 } & RecipeOptions;
 
 /**
- * Defaults for an encoder with `featureDim` features. Optimizer: the paper's
+ * Defaults for an encoder of this `scale` (small: the ConvNet; large: ResNet-18). Optimizer: the paper's
  * CIFAR recipe, SGD, lr 0.03·B/256, wd 5e-4, momentum 0.9, cosine without warm-up.
  */
-export function simsiamDefaults(featureDim: number): SimSiamConfig {
-  const small = isSmallEncoder(featureDim);
+export function simsiamDefaults(scale: EncoderScale): SimSiamConfig {
+  const small = isSmallScale(scale);
   return {
     name: 'simsiam',
     projectorLayers: 2,
@@ -55,8 +55,8 @@ export function simsiamDefaults(featureDim: number): SimSiamConfig {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<SimSiamConfig, 'name'>> {
-  const d = simsiamDefaults(featureDim);
+function specs(scale: EncoderScale): OptionSpecs<Omit<SimSiamConfig, 'name'>> {
+  const d = simsiamDefaults(scale);
   return {
     projectorLayers: oneOf(d.projectorLayers, [2, 3] as const),
     hiddenDim: positiveInt(d.hiddenDim),
@@ -74,7 +74,7 @@ function specs(featureDim: number): OptionSpecs<Omit<SimSiamConfig, 'name'>> {
  */
 export function simsiam(options: Partial<SimSiamConfig>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('simsiam', options, specs(featureDim));
+  const o = resolveOptions('simsiam', options, specs(deps.encoder.scale));
   const dims =
     o.projectorLayers === 3 ? [featureDim, o.hiddenDim, o.hiddenDim, o.outDim] : [featureDim, o.hiddenDim, o.outDim];
   const projector = new MLP(dims, {

@@ -3,14 +3,14 @@
  * plus the authors' projector, trained on two views with the spectral
  * contrastive loss. No temperature, momentum encoder or stop-gradient.
  */
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { tidy } from '../tensor/index.ts';
 import { twoViews } from './batch.ts';
 import { bnProjector, ModuleDict } from './heads.ts';
 import { spectralContrastiveLoss } from './losses.ts';
 import type { Method, MethodBatch, MethodDeps, MethodOutput } from './method.ts';
 import {
-  isSmallEncoder,
+  isSmallScale,
   type OptionSpecs,
   positive,
   positiveInt,
@@ -32,13 +32,13 @@ export type SpectralConfig = {
 } & RecipeOptions;
 
 /**
- * Defaults for an encoder with `featureDim` features. Optimizer: the
+ * Defaults for an encoder of this `scale` (small: the ConvNet; large: ResNet-18). Optimizer: the
  * authors' CIFAR recipe (config `spectral_resnet_mlp1000_norelu_cifar10_lr003_mu1`):
  * SGD, momentum 0.9, wd 5e-4, lr 0.03·B/256, 10 warm-up epochs of 800. It is
  * tuned for ResNet-18 over 800 epochs; short ConvNet runs may want more.
  */
-export function spectralDefaults(featureDim: number): SpectralConfig {
-  const small = isSmallEncoder(featureDim);
+export function spectralDefaults(scale: EncoderScale): SpectralConfig {
+  const small = isSmallScale(scale);
   return {
     name: 'spectral',
     mu: 1,
@@ -52,8 +52,8 @@ export function spectralDefaults(featureDim: number): SpectralConfig {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<SpectralConfig, 'name'>> {
-  const d = spectralDefaults(featureDim);
+function specs(scale: EncoderScale): OptionSpecs<Omit<SpectralConfig, 'name'>> {
+  const d = spectralDefaults(scale);
   return { mu: positive(d.mu), hiddenDim: positiveInt(d.hiddenDim), outDim: positiveInt(d.outDim), ...recipeSpecs(d) };
 }
 
@@ -64,7 +64,7 @@ function specs(featureDim: number): OptionSpecs<Omit<SpectralConfig, 'name'>> {
  */
 export function spectral(options: Partial<SpectralConfig>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('spectral', options, specs(featureDim));
+  const o = resolveOptions('spectral', options, specs(deps.encoder.scale));
   const config: SpectralConfig = { name: 'spectral', ...o };
   const projector = bnProjector(featureDim, o.hiddenDim, o.outDim, deps.generator);
   const heads = new ModuleDict({ projector });

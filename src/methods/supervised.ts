@@ -3,7 +3,7 @@
  * encoder's features, trained by cross-entropy on one view with labels.
  */
 
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { Linear } from '../nn/index.ts';
 import { nnf, type Tensor, tidy } from '../tensor/index.ts';
 import { ModuleDict } from './heads.ts';
@@ -18,7 +18,7 @@ export type SupervisedConfig = { name: 'supervised' } & RecipeOptions;
  * al.'s 0.1 at B = 256), wd 5e-4 (the usual CIFAR ResNet value), momentum
  * 0.9, no warm-up. The same for every encoder.
  */
-export function supervisedDefaults(_featureDim: number): SupervisedConfig {
+export function supervisedDefaults(_scale: EncoderScale): SupervisedConfig {
   return {
     name: 'supervised',
     optimizer: 'sgd',
@@ -29,8 +29,8 @@ export function supervisedDefaults(_featureDim: number): SupervisedConfig {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<SupervisedConfig, 'name'>> {
-  return recipeSpecs(supervisedDefaults(featureDim));
+function specs(scale: EncoderScale): OptionSpecs<Omit<SupervisedConfig, 'name'>> {
+  return recipeSpecs(supervisedDefaults(scale));
 }
 
 /** Checks that `labels` are int64 class indices 0…classes−1, one per image of `x`. */
@@ -54,7 +54,7 @@ function checkLabels(labels: Tensor | null, x: Tensor, classes: number): Tensor 
  */
 export function supervised(options: Partial<SupervisedConfig>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('supervised', options, specs(featureDim));
+  const o = resolveOptions('supervised', options, specs(deps.encoder.scale));
   const classes = deps.numClasses;
   if (classes === undefined || !Number.isInteger(classes) || classes < 2) {
     throw new Error(`supervised: deps.numClasses must be an integer ≥ 2, got ${classes}`);

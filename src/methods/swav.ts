@@ -6,7 +6,7 @@
  * the batch must be large compared with the number of prototypes for the
  * equipartition to mean much; the paper adds a queue below batch 256.
  */
-import type { ImageEncoder } from '../nn/index.ts';
+import type { EncoderScale, ImageEncoder } from '../nn/index.ts';
 import { Linear } from '../nn/index.ts';
 import { nnf, noGrad, tidy } from '../tensor/index.ts';
 import { twoViews } from './batch.ts';
@@ -14,7 +14,7 @@ import { ModuleDict, mlpHead } from './heads.ts';
 import { sinkhorn, swavLoss } from './losses.ts';
 import type { Method, MethodBatch, MethodContext, MethodDeps, MethodOutput } from './method.ts';
 import {
-  isSmallEncoder,
+  isSmallScale,
   nonNegativeInt,
   type OptionSpecs,
   positive,
@@ -45,12 +45,12 @@ export type SwAVConfig = {
 } & RecipeOptions;
 
 /**
- * Defaults for an encoder with `featureDim` features. Optimizer: the
+ * Defaults for an encoder of this `scale` (small: the ConvNet; large: ResNet-18). Optimizer: the
  * paper's batch-256 recipe, LARS (η = 0.001, no clipping) with lr 0.6 at
  * B = 256 scaled linearly, wd 1e-6, momentum 0.9, no warm-up.
  */
-export function swavDefaults(featureDim: number): SwAVConfig {
-  const small = isSmallEncoder(featureDim);
+export function swavDefaults(scale: EncoderScale): SwAVConfig {
+  const small = isSmallScale(scale);
   return {
     name: 'swav',
     temperature: 0.1,
@@ -68,8 +68,8 @@ export function swavDefaults(featureDim: number): SwAVConfig {
   };
 }
 
-function specs(featureDim: number): OptionSpecs<Omit<SwAVConfig, 'name'>> {
-  const d = swavDefaults(featureDim);
+function specs(scale: EncoderScale): OptionSpecs<Omit<SwAVConfig, 'name'>> {
+  const d = swavDefaults(scale);
   return {
     temperature: positive(d.temperature),
     epsilon: positive(d.epsilon),
@@ -90,7 +90,7 @@ function specs(featureDim: number): OptionSpecs<Omit<SwAVConfig, 'name'>> {
  */
 export function swav(options: Partial<SwAVConfig>, deps: MethodDeps): Method {
   const featureDim = deps.encoder.featureDim;
-  const o = resolveOptions('swav', options, specs(featureDim));
+  const o = resolveOptions('swav', options, specs(deps.encoder.scale));
   const projector = mlpHead(featureDim, o.hiddenDim, o.outDim, deps.generator);
   const prototypes = new Linear(o.outDim, o.prototypes, { bias: false, generator: deps.generator });
   const heads = new ModuleDict({ projector, prototypes });

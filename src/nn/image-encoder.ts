@@ -13,9 +13,19 @@ export interface ImageEncoderOptions extends ModuleOptions {
   channelsLast?: boolean;
 }
 
+/**
+ * How big a backbone is, for the methods' default heads: 'small' is a
+ * CPU-sized backbone (the ConvNet, at any width), whose heads default to
+ * narrow layers sized for short runs; 'large' is a papers' backbone
+ * (ResNet-18), whose heads default to the papers' sizes.
+ */
+export type EncoderScale = 'small' | 'large';
+
 export abstract class ImageEncoder extends Module {
   /** Size of the pooled feature vector. */
   abstract readonly featureDim: number;
+  /** Sizes the methods' default heads (see `EncoderScale`). */
+  abstract readonly scale: EncoderScale;
   readonly inChannels: number;
   #channelsLastInput = false;
 

@@ -69,6 +69,7 @@ export type ResNet18Options = ImageEncoderOptions;
  */
 export class ResNet18 extends ImageEncoder {
   readonly featureDim = 512;
+  readonly scale = 'large';
 
   constructor(o: ResNet18Options = {}) {
     const inChannels = o.inChannels ?? 3;

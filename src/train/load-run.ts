@@ -10,7 +10,7 @@ import { type ImageEncoder, loadModule } from '../nn/index.ts';
 import { loadSafetensors, tidy } from '../tensor/index.ts';
 import { latestCheckpoint } from './checkpoint.ts';
 import { createEncoder } from './encoder-factory.ts';
-import type { PretrainConfig } from './pretrain-config.ts';
+import { type PretrainConfig, upgradeConfig } from './pretrain-config.ts';
 import { RunFolder } from './run-folder.ts';
 
 export interface LoadedRun {
@@ -21,10 +21,15 @@ export interface LoadedRun {
   encoder: ImageEncoder;
 }
 
+/** The config.json of the run in `dir`, with fields added since it was written filled in. */
+export function loadRunConfig(dir: string): PretrainConfig {
+  return upgradeConfig(new RunFolder(dir).readConfig<PretrainConfig>());
+}
+
 /** Reads the run in `dir` and rebuilds its trained encoder. */
 export function loadRunEncoder(dir: string): LoadedRun {
   const folder = new RunFolder(dir);
-  const config = folder.readConfig<PretrainConfig>();
+  const config = loadRunConfig(dir);
   const encoder = createEncoder(config.encoder);
   try {
     if (existsSync(folder.encoderPath)) {

@@ -5,6 +5,7 @@
  * checks every field, naming it in the error.
  */
 import type { MethodConfig, MethodName } from '../methods/method.ts';
+import { CONVNET_WIDTHS, checkConvNetWidths } from '../nn/index.ts';
 import { ENCODER_NAMES, type EncoderConfig, type EncoderName } from './encoder-factory.ts';
 
 export interface MonitorConfig {
@@ -46,6 +47,8 @@ export interface PretrainSettings {
   dataset: string;
   trainSize?: number;
   encoder?: EncoderName;
+  /** ConvNet stage widths (default `CONVNET_WIDTHS`, [32, 64, 512]); the last is the feature width. */
+  widths?: number[];
   preset?: string;
   sigma?: number;
   batchSize?: number;
@@ -95,6 +98,10 @@ export function checkSettings(s: PretrainSettings): void {
     check(s.optimizer === 'sgd' || s.optimizer === 'lars', 'optimizer', "'sgd' or 'lars'", s.optimizer);
   if (s.encoder !== undefined)
     check(ENCODER_NAMES.includes(s.encoder), 'encoder', ENCODER_NAMES.join(' or '), s.encoder);
+  if (s.widths !== undefined) {
+    checkConvNetWidths(s.widths, 'pretrain: widths');
+    check((s.encoder ?? 'convnet') === 'convnet', 'widths', "given only with encoder 'convnet'", s.encoder);
+  }
   if (s.seed !== undefined)
     check(Number.isSafeInteger(s.seed) && s.seed >= 0, 'seed', 'a non-negative integer', s.seed);
   if (s.checkpointSeconds !== undefined)
@@ -102,4 +109,23 @@ export function checkSettings(s: PretrainSettings): void {
   if (s.logEvery !== undefined) check(isPosInt(s.logEvery), 'logEvery', 'a positive integer', s.logEvery);
   if (s.trainSize !== undefined) check(isPosInt(s.trainSize), 'trainSize', 'a positive integer', s.trainSize);
   if (s.sigma !== undefined) check(typeof s.sigma === 'number' && s.sigma >= 0, 'sigma', 'a number ≥ 0', s.sigma);
+}
+
+/**
+ * The ConvNet widths of run folders written before config.json recorded them
+ * (the ConvNet was [32, 64, 128] then), so those runs still load and resume.
+ */
+const UNRECORDED_CONVNET_WIDTHS = [32, 64, 128];
+
+/** A config read from a run folder, with fields added since it was written filled in. */
+export function upgradeConfig(config: PretrainConfig): PretrainConfig {
+  if (config.encoder?.name !== 'convnet' || config.encoder.widths !== undefined) return config;
+  return { ...config, encoder: { ...config.encoder, widths: [...UNRECORDED_CONVNET_WIDTHS] } };
+}
+
+/** The resolved encoder config: ConvNet widths always recorded. */
+export function resolveEncoder(s: PretrainSettings, inChannels: number): EncoderConfig {
+  const name = s.encoder ?? 'convnet';
+  const base = { name, inChannels, channelsLast: s.channelsLast ?? true };
+  return name === 'convnet' ? { ...base, widths: [...(s.widths ?? CONVNET_WIDTHS)] } : base;
 }

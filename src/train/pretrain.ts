@@ -15,9 +15,16 @@ import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosin
 import { Generator, randperm, type Tensor, tidy } from '../tensor/index.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.ts';
 import { embeddingSpread } from './collapse.ts';
-import { createEncoder } from './encoder-factory.ts';
+import { createEncoder, type EncoderConfig, encoderScale } from './encoder-factory.ts';
 import { type EncoderEvaluation, evaluateEncoder, knnMonitor } from './evaluate-encoder.ts';
-import { checkSettings, DEFAULT_MONITOR, type PretrainConfig, type PretrainSettings } from './pretrain-config.ts';
+import {
+  checkSettings,
+  DEFAULT_MONITOR,
+  type PretrainConfig,
+  type PretrainSettings,
+  resolveEncoder,
+  upgradeConfig,
+} from './pretrain-config.ts';
 import { RunFolder } from './run-folder.ts';
 
 /** What the trainer reports as it goes (the CLI draws its progress bar from these). */
@@ -86,14 +93,14 @@ function resolveConfig(
 ): PretrainConfig {
   checkSettings(s);
   const [, channels] = data.train.images.shape as [number, number, number, number];
-  const encoder = { name: s.encoder ?? 'convnet', inChannels: channels, channelsLast: s.channelsLast ?? true } as const;
-  const featureDim = createEncoderDim(encoder.name);
+  const encoder = resolveEncoder(s, channels);
+  const scale = encoderScale(encoder);
   const method: MethodConfig =
     typeof s.method === 'string'
-      ? defaultConfig(s.method, featureDim)
-      : { ...defaultConfig(s.method.name, featureDim), ...s.method };
-  const batchSize = s.batchSize ?? defaultBatchSize(method.name, featureDim);
-  const recipe = createMethodRecipe(method, featureDim, batchSize);
+      ? defaultConfig(s.method, scale)
+      : { ...defaultConfig(s.method.name, scale), ...s.method };
+  const batchSize = s.batchSize ?? defaultBatchSize(method.name, scale);
+  const recipe = createMethodRecipe(method, encoder, batchSize);
   const epochs = s.epochs ?? (s.minutes === undefined ? 10 : null);
   return {
     version: 1,
@@ -125,13 +132,9 @@ function resolveConfig(
   };
 }
 
-function createEncoderDim(name: 'convnet' | 'resnet18'): number {
-  return name === 'resnet18' ? 512 : 128;
-}
-
 /** The method's recipe at this batch size, read from a throwaway instance's `recipe`. */
-function createMethodRecipe(config: MethodConfig, featureDim: number, batchSize: number) {
-  const enc = createEncoder({ name: featureDim === 512 ? 'resnet18' : 'convnet', inChannels: 1, channelsLast: false });
+function createMethodRecipe(config: MethodConfig, encoder: EncoderConfig, batchSize: number) {
+  const enc = createEncoder({ ...encoder, channelsLast: false });
   const m = createMethod(config, { encoder: enc, makeEncoder: () => enc, numClasses: 2 });
   try {
     return m.recipe(batchSize);
@@ -195,7 +198,7 @@ export async function pretrain(o: PretrainOptions & { resume?: boolean }): Promi
     if (o.resume) {
       if (!o.out) throw new Error('pretrain: resume needs `out`, the run folder to continue');
       folder = new RunFolder(o.out);
-      config = folder.readConfig<PretrainConfig>();
+      config = upgradeConfig(folder.readConfig<PretrainConfig>());
       data = own(given ?? (await loadDataset(config.dataset)));
     } else {
       data = own(given ?? (await loadDataset(o.dataset)));

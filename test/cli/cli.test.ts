@@ -24,8 +24,8 @@ test('specl demo pretrains spectral on unlabeled MNIST and beats raw pixels and 
       return { probe: Number(m[1]), knn: Number(m[2]) };
     };
     const pixels = row('raw pixels \\(784\\)');
-    const random = row('random ConvNet \\(128\\)');
-    const spectral = row('spectral ConvNet \\(128\\)');
+    const random = row('random ConvNet \\(512\\)');
+    const spectral = row('spectral ConvNet \\(512\\)');
     assert.ok(pixels.probe > 85, `raw-pixel probe ${pixels.probe}%`);
     assert.ok(spectral.probe > pixels.probe, `spectral ${spectral.probe}% vs raw pixels ${pixels.probe}%`);
     assert.ok(spectral.probe > random.probe, `spectral ${spectral.probe}% vs random encoder ${random.probe}%`);
@@ -52,6 +52,9 @@ test('bad command lines get clear errors and a non-zero exit', () => {
   const method = specl('pretrain', '--method', 'barlow');
   assert.equal(method.status, 1);
   assert.match(method.stderr, /--method expects one of spectral, simclr/);
+  const widths = specl('pretrain', '--widths', '32,x');
+  assert.equal(widths.status, 1);
+  assert.match(widths.stderr, /--widths \(comma-separated\) expects a positive integer, got 'x'/);
   const both = specl(
     'pretrain',
     '--epochs',

@@ -54,7 +54,7 @@ describe('specl pretrain → probe → knn → compare', () => {
     assert.match(r.stdout, new RegExp(`run folder: ${run()}`));
     assert.match(
       r.stdout,
-      /spectral on mnist, convnet, batch 128, sgd lr 0\.015, 2 epochs \(16 steps per epoch\), seed 0/,
+      /spectral on mnist, convnet \[32, 64, 512\], batch 128, sgd lr 0\.015, 2 epochs \(16 steps per epoch\), seed 0/,
     );
     assert.match(r.stderr, /spectral .*100%.*epoch 2.*step 32.*loss/);
     const probe = Number(/linear probe ([\d.]+)%/.exec(r.stdout)?.[1]);
@@ -91,7 +91,7 @@ describe('specl pretrain → probe → knn → compare', () => {
     const out = join(dir, 'interrupted');
     const child = spawn(
       process.execPath,
-      [bin, 'pretrain', '--train-size', '2048', '--epochs', '3', '--no-monitor', '--out', out],
+      [bin, 'pretrain', '--train-size', '2048', '--epochs', '3', '--widths', '16,32,64', '--no-monitor', '--out', out],
       {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,5 +127,8 @@ describe('specl pretrain → probe → knn → compare', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /resuming at step \d+/);
     assert.match(r.stdout, /trained 48 steps/);
+    // The widths chosen on the command line are the run's: recorded, and rebuilt on resume.
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).encoder.widths, [16, 32, 64]);
+    assert.match(r.stdout, /convnet \[16, 32, 64\]/);
   });
 });

@@ -228,8 +228,12 @@ test('SwAV: prototypes are renormalized to unit rows before use and get no gradi
 });
 
 test('defaultBatchSize: 128 for spectral on the small ConvNet, 256 otherwise; unknown methods rejected', () => {
-  assert.equal(defaultBatchSize('spectral', 128), 128);
-  assert.equal(defaultBatchSize('spectral', 512), 256);
-  for (const name of METHOD_NAMES.filter((m) => m !== 'spectral')) assert.equal(defaultBatchSize(name, 128), 256);
-  assert.throws(() => defaultBatchSize('barlow' as 'spectral', 128), /unknown method "barlow"/);
+  assert.equal(defaultBatchSize('spectral', 'small'), 128);
+  assert.equal(defaultBatchSize('spectral', 'large'), 256);
+  for (const name of METHOD_NAMES.filter((m) => m !== 'spectral')) assert.equal(defaultBatchSize(name, 'small'), 256);
+  assert.throws(() => defaultBatchSize('barlow' as 'spectral', 'small'), /unknown method "barlow"/);
+  // The scale is the encoder's, not its width: a 512-wide ConvNet is still small.
+  const wide = new ConvNet({ widths: [8, 512] });
+  assert.equal(wide.scale, 'small');
+  wide.dispose();
 });

@@ -15,8 +15,8 @@ test('METHOD_NAMES lists the seven methods, spectral first', () => {
   assert.deepEqual([...METHOD_NAMES], ['spectral', 'simclr', 'mocov2', 'byol', 'simsiam', 'swav', 'supervised']);
 });
 
-test('defaults: the authors’ spectral recipe, sized for ResNet-18 (512) and for the ConvNet (128)', () => {
-  assert.deepEqual(defaultConfig('spectral', 512), {
+test('defaults: the authors’ spectral recipe, sized for ResNet-18 (large) and for the ConvNet (small)', () => {
+  assert.deepEqual(defaultConfig('spectral', 'large'), {
     name: 'spectral',
     mu: 1,
     hiddenDim: 2048,
@@ -28,10 +28,10 @@ test('defaults: the authors’ spectral recipe, sized for ResNet-18 (512) and fo
     warmupFraction: 10 / 800,
   });
   assert.deepEqual(
-    { ...defaultConfig('spectral', 128), name: undefined },
-    { ...defaultConfig('spectral', 512), hiddenDim: 512, outDim: 128, name: undefined },
+    { ...defaultConfig('spectral', 'small'), name: undefined },
+    { ...defaultConfig('spectral', 'large'), hiddenDim: 512, outDim: 128, name: undefined },
   );
-  const peers = Object.fromEntries(METHOD_NAMES.map((n) => [n, defaultConfig(n, 512)]));
+  const peers = Object.fromEntries(METHOD_NAMES.map((n) => [n, defaultConfig(n, 'large')]));
   assert.equal(peers.simclr!.temperature, 0.5);
   assert.equal(peers.mocov2!.temperature, 0.2);
   assert.equal(peers.mocov2!.momentum, 0.99);
@@ -41,7 +41,10 @@ test('defaults: the authors’ spectral recipe, sized for ResNet-18 (512) and fo
   assert.equal(peers.simsiam!.predictorHiddenDim, 512);
   assert.equal(peers.swav!.prototypes, 3000);
   assert.equal(peers.swav!.epsilon, 0.05);
-  assert.throws(() => defaultConfig('spectral', 0), /encoderFeatureDim must be a positive integer, got 0/);
+  assert.throws(
+    () => defaultConfig('spectral', 'medium' as 'small'),
+    /encoder scale must be 'small' or 'large', got "medium"/,
+  );
 });
 
 test('recipes scale the learning rate linearly with the batch (lr = baseLr·B/256)', () => {
@@ -61,7 +64,7 @@ test('recipes scale the learning rate linearly with the batch (lr = baseLr·B/25
 test('a method rebuilt from its resolved config has the same config; options override defaults', () => {
   for (const name of METHOD_NAMES) {
     const m = createMethod({ name }, deps());
-    assert.deepEqual(m.config, defaultConfig(name, 16), `${name}: defaults for featureDim 16`);
+    assert.deepEqual(m.config, defaultConfig(name, 'small'), `${name}: a ConvNet gets the small defaults`);
     assert.deepEqual(createMethod(m.config, deps()).config, m.config, `${name}: round trip`);
     m.dispose();
   }

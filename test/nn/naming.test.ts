@@ -222,9 +222,9 @@ test('ResNet18: forward on CIFAR-size input gives N×512 features; init follows 
   net.dispose();
 });
 
-test('ConvNet: names as nn.Sequential "features", 28×28 → N×128, featureDim', () => {
+test('ConvNet: names as nn.Sequential "features", 28×28 → N×512, featureDim', () => {
   const net = new ConvNet({ generator: new Generator(0) });
-  assert.equal(net.featureDim, 128);
+  assert.equal(net.featureDim, 512);
   const shapes = Object.fromEntries(net.namedParameters().map(([n, t]) => [n, t.shape]));
   assert.deepEqual(shapes, {
     'features.0.weight': [32, 1, 3, 3],
@@ -233,17 +233,17 @@ test('ConvNet: names as nn.Sequential "features", 28×28 → N×128, featureDim'
     'features.4.weight': [64, 32, 3, 3],
     'features.5.weight': [64],
     'features.5.bias': [64],
-    'features.8.weight': [128, 64, 3, 3],
-    'features.9.weight': [128],
-    'features.9.bias': [128],
+    'features.8.weight': [512, 64, 3, 3],
+    'features.9.weight': [512],
+    'features.9.bias': [512],
   });
   const buffers = net.namedBuffers().map(([n]) => n);
   assert.deepEqual(
     buffers,
     [1, 5, 9].flatMap((i) => ['running_mean', 'running_var', 'num_batches_tracked'].map((b) => `features.${i}.${b}`)),
   );
-  // 9·32 + 64 + 9·32·64 + 128 + 9·64·128 + 256
-  assert.equal(net.numParameters(), 288 + 64 + 18432 + 128 + 73728 + 256);
+  // 9·32 + 64 + 9·32·64 + 128 + 9·64·512 + 1024
+  assert.equal(net.numParameters(), 288 + 64 + 18432 + 128 + 294912 + 1024);
   // The exact layer sequence a PyTorch mirror builds, and the 28 → 14 → 7 spatial path.
   assert.deepEqual(
     [...net.features].map((m) => m.constructor.name),
@@ -276,14 +276,18 @@ test('ConvNet: names as nn.Sequential "features", 28×28 → N×128, featureDim'
   });
   assert.deepEqual(spatial.at(3), [32, 14, 14]);
   assert.deepEqual(spatial.at(7), [64, 7, 7]);
-  assert.deepEqual(spatial.at(10), [128, 7, 7]);
+  assert.deepEqual(spatial.at(10), [512, 7, 7]);
   const y = net.forward(randn([5, 1, 28, 28]));
-  assert.deepEqual(y.shape, [5, 128]);
+  assert.deepEqual(y.shape, [5, 512]);
   const small = new ConvNet({ inChannels: 3, widths: [8, 16] });
   assert.equal(small.featureDim, 16);
   assert.deepEqual(small.forward(randn([2, 3, 32, 32])).shape, [2, 16]);
   assert.throws(() => net.forward(randn([2, 3, 28, 28])), /ConvNet: expected input N×1×H×W/);
-  assert.throws(() => new ConvNet({ widths: [] }), /widths/);
+  assert.throws(
+    () => new ConvNet({ widths: [] }),
+    /ConvNet: widths must be a non-empty list of positive integers, got \[\]/,
+  );
+  assert.throws(() => new ConvNet({ widths: [8, 0] }), /got \[8,0\]/);
 });
 
 test('MLP: the spectral projector Linear+BN+ReLU, Linear+BN has nn.Sequential names', () => {

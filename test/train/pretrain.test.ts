@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LabeledDataset } from '../../src/data/index.ts';
-import { loadSafetensors, tidy } from '../../src/tensor/index.ts';
+import { ConvNet, saveModule } from '../../src/nn/index.ts';
+import { Generator, loadSafetensors, tidy } from '../../src/tensor/index.ts';
 import { latestCheckpoint, loadRunEncoder, type PretrainEvent, pretrain, RunFolder } from '../../src/train/index.ts';
 import { SMALL_RUN, smallMnist } from './fixtures/small-mnist.ts';
 
@@ -230,5 +231,29 @@ describe('pretrain', () => {
     await assert.rejects(run(join(dir, 'bad4'), { method: 'barlow' as 'spectral' }), /barlow/);
     await assert.rejects(run(reference), /already holds a run/);
     await assert.rejects(run(join(dir, 'none'), { resume: true }), /not a specl run folder/);
+    await assert.rejects(
+      run(join(dir, 'bad5'), { widths: [16, -2] }),
+      /pretrain: widths must be a non-empty list of positive integers, got \[16,-2\]/,
+    );
+    await assert.rejects(
+      run(join(dir, 'bad6'), { encoder: 'resnet18', widths: [16] }),
+      /widths must be given only with encoder 'convnet'/,
+    );
+  });
+
+  test("a run folder written before config.json recorded the ConvNet's widths loads as [32, 64, 128]", () => {
+    const old = join(dir, 'unrecorded-widths');
+    mkdirSync(old);
+    const config = JSON.parse(readFileSync(join(reference, 'config.json'), 'utf8'));
+    assert.ok(Array.isArray(config.encoder.widths), 'new runs record their widths');
+    delete config.encoder.widths;
+    writeFileSync(join(old, 'config.json'), JSON.stringify(config));
+    const net = new ConvNet({ widths: [32, 64, 128], generator: new Generator(1) });
+    saveModule(join(old, 'encoder.safetensors'), net);
+    net.dispose();
+    const loaded = loadRunEncoder(old);
+    assert.equal(loaded.encoder.featureDim, 128);
+    assert.deepEqual(loaded.config.encoder.widths, [32, 64, 128]);
+    loaded.encoder.dispose();
   });
 });

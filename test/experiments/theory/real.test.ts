@@ -124,9 +124,13 @@ describe('realGraphCheck (MNIST, pixel space)', () => {
       const augment = { preset: 'gaussian', sigma: 0.2, mean: [0.1307], std: [0.3081] };
       writeFileSync(
         join(dir, 'config.json'),
-        JSON.stringify({ dataset: 'mnist', encoder: { name: 'convnet', inChannels: 1, channelsLast: false }, augment }),
+        JSON.stringify({
+          dataset: 'mnist',
+          encoder: { name: 'convnet', inChannels: 1, channelsLast: false, widths: [8, 16, 32] },
+          augment,
+        }),
       );
-      const net = new ConvNet({ inChannels: 1, generator: new Generator(5) });
+      const net = new ConvNet({ inChannels: 1, widths: [8, 16, 32], generator: new Generator(5) });
       saveModule(join(dir, 'encoder.safetensors'), net);
       net.dispose();
       const N = 100;
@@ -150,7 +154,7 @@ describe('realGraphCheck (MNIST, pixel space)', () => {
         // The same views through the same frozen encoder, and a brute-force kNN in plain TypeScript.
         const chosen = drawPerClass(indicesByClass(data.train.labels, 10), new Array(10).fill(N / 10), seed, 'test');
         const feats = tidy(() => {
-          const enc = new ConvNet({ inChannels: 1 });
+          const enc = new ConvNet({ inChannels: 1, widths: [8, 16, 32] });
           loadModule(join(dir, 'encoder.safetensors'), enc);
           enc.eval();
           const sub = subsetOf(data.train, chosen);
@@ -159,7 +163,7 @@ describe('realGraphCheck (MNIST, pixel space)', () => {
           enc.dispose();
           return f;
         });
-        const d = 128;
+        const d = 32;
         const n = N * M;
         const row = (v: number) => (feats[v % M] as number[]).slice(Math.floor(v / M) * d, (Math.floor(v / M) + 1) * d);
         const x = Array.from({ length: n }, (_, v) => row(v));
