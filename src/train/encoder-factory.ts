@@ -1,5 +1,5 @@
 /** Encoders by name, so a run's config can rebuild its backbone. */
-import { ConvNet, type EncoderScale, type ImageEncoder, ResNet18 } from '../nn/index.ts';
+import { ConvNet, type ImageEncoder, ResNet18 } from '../nn/index.ts';
 import type { Generator } from '../tensor/index.ts';
 
 export type EncoderName = 'convnet' | 'resnet18';
@@ -12,11 +12,6 @@ export interface EncoderConfig {
   channelsLast: boolean;
   /** ConvNet stage widths (resolved configs always record them; absent: the ConvNet's default). */
   widths?: number[];
-}
-
-/** The scale of `config`'s encoder (what its `scale` property will say), without building it. */
-export function encoderScale(config: Pick<EncoderConfig, 'name'>): EncoderScale {
-  return config.name === 'resnet18' ? 'large' : 'small';
 }
 
 /** A fresh encoder for `config`, initialized from `generator` when given. */

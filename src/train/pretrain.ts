@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { deriveSeed, presetFromName, ViewLoader } from '../augment/index.ts';
 import { type LabeledDataset, loadDataset, type Normalization, normalizationStats, subsetOf } from '../data/index.ts';
 import { createMethod, defaultBatchSize, defaultConfig } from '../methods/index.ts';
-import type { Method, MethodConfig } from '../methods/method.ts';
+import type { Method, MethodConfig, MethodRecipe } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
 import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
 import { Generator, randperm, type Tensor, tidy } from '../tensor/index.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.ts';
 import { embeddingSpread } from './collapse.ts';
-import { createEncoder, type EncoderConfig, encoderScale } from './encoder-factory.ts';
+import { createEncoder } from './encoder-factory.ts';
 import { type EncoderEvaluation, evaluateEncoder, knnMonitor } from './evaluate-encoder.ts';
 import {
   checkSettings,
@@ -94,13 +94,21 @@ function resolveConfig(
   checkSettings(s);
   const [, channels] = data.train.images.shape as [number, number, number, number];
   const encoder = resolveEncoder(s, channels);
-  const scale = encoderScale(encoder);
-  const method: MethodConfig =
-    typeof s.method === 'string'
-      ? defaultConfig(s.method, scale)
-      : { ...defaultConfig(s.method.name, scale), ...s.method };
-  const batchSize = s.batchSize ?? defaultBatchSize(method.name, scale);
-  const recipe = createMethodRecipe(method, encoder, batchSize);
+  // A throwaway instance says what the defaults depend on (its scale) and gives the method's recipe.
+  const instance = createEncoder({ ...encoder, channelsLast: false });
+  let method: MethodConfig;
+  let batchSize: number;
+  let recipe: MethodRecipe;
+  try {
+    method =
+      typeof s.method === 'string'
+        ? defaultConfig(s.method, instance.scale)
+        : { ...defaultConfig(s.method.name, instance.scale), ...s.method };
+    batchSize = s.batchSize ?? defaultBatchSize(method.name, instance.scale);
+    recipe = methodRecipe(method, instance, batchSize);
+  } finally {
+    instance.dispose();
+  }
   const epochs = s.epochs ?? (s.minutes === undefined ? 10 : null);
   return {
     version: 1,
@@ -132,15 +140,13 @@ function resolveConfig(
   };
 }
 
-/** The method's recipe at this batch size, read from a throwaway instance's `recipe`. */
-function createMethodRecipe(config: MethodConfig, encoder: EncoderConfig, batchSize: number) {
-  const enc = createEncoder({ ...encoder, channelsLast: false });
-  const m = createMethod(config, { encoder: enc, makeEncoder: () => enc, numClasses: 2 });
+/** The method's recipe at this batch size, read from a throwaway method instance's `recipe`. */
+function methodRecipe(config: MethodConfig, encoder: ImageEncoder, batchSize: number): MethodRecipe {
+  const m = createMethod(config, { encoder, makeEncoder: () => encoder, numClasses: 2 });
   try {
     return m.recipe(batchSize);
   } finally {
     m.dispose();
-    enc.dispose();
   }
 }
 
