@@ -124,15 +124,16 @@ async function runSpecl(
   let config: PretrainConfig | null = null;
   try {
     const r = await pretrain({
-      method,
-      dataset: full.name,
+      settings: {
+        method,
+        epochs,
+        batchSize: BATCH,
+        seed: SEED,
+        monitor: { enabled: false },
+        evaluate: false,
+        checkpointSeconds: 1e6, // only the epoch-end checkpoints the trainer always writes
+      },
       data: { ...full, train },
-      epochs,
-      batchSize: BATCH,
-      seed: SEED,
-      monitor: false,
-      skipEvaluation: true,
-      checkpointSeconds: 1e6, // only the epoch-end checkpoints the trainer always writes
       out: join(dir, 'run'),
       onEvent: (e) => {
         if (e.type === 'start') config = e.config;

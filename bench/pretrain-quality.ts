@@ -13,9 +13,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabeledDataset, loadDataset, normalizationStats } from '../src/data/index.ts';
+import { type EncoderEvaluation, evaluatePixels } from '../src/eval/index.ts';
 import { METHOD_NAMES } from '../src/methods/index.ts';
 import type { MethodName } from '../src/methods/method.ts';
-import { type EncoderEvaluation, evaluatePixels, pretrain } from '../src/train/index.ts';
+import { pretrain } from '../src/train/index.ts';
 import { benchThreads } from './lib/threads.ts';
 import type { BenchContext, Benchmark } from './lib/types.ts';
 
@@ -25,7 +26,7 @@ const DATASETS = ['mnist', 'fashion-mnist'] as const;
 async function one(ctx: BenchContext, method: MethodName, data: LabeledDataset, minutes: number, seed: number) {
   const out = join(OUT, `${method}-${data.name}-seed${seed}`);
   rmSync(out, { recursive: true, force: true });
-  const r = await pretrain({ method, dataset: data.name, data, minutes, seed, out });
+  const r = await pretrain({ settings: { method, minutes, seed }, data, out });
   r.encoder.dispose();
   r.method.dispose();
   const s = r.summary;

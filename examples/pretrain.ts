@@ -10,11 +10,14 @@ const trainSize = Number(process.argv[3] ?? 60000);
 const out = process.argv[4] ?? `runs/example-spectral-${Date.now()}`;
 
 const run = await pretrain({
-  method: 'spectral', // or { name: 'spectral', mu: 1, outDim: 128 }, 'simclr', 'byol', …
-  dataset: 'mnist',
-  trainSize,
-  epochs,
-  seed: 0,
+  // any part of a config: the same keys as `specl pretrain --set` and config files
+  settings: {
+    method: { name: 'spectral', mu: 1 }, // or 'simclr', 'vicreg', { name: 'barlowtwins', lambda: 0.005 }, …
+    dataset: 'mnist',
+    trainSize,
+    epochs,
+    seed: 0,
+  },
   out,
   onEvent: (e) => {
     if (e.type === 'epoch') console.log(`epoch ${e.epoch + 1}: kNN monitor ${((e.knn ?? 0) * 100).toFixed(1)}%`);

@@ -1,11 +1,17 @@
 /** Color jitter: brightness, contrast, saturation and hue changes in a random order. */
+import { nonNegative, numberIn, probability } from '../options/index.ts';
 import { type Generator, opT, type Tensor, tidy } from '../tensor/index.ts';
 import { applyToSelected, checkBatch, drawUniforms, indexTensor, perSample, pick, selected } from './batch.ts';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './color-ops.ts';
-import { checkKeys, interval, numberIn, probability } from './options.ts';
+import { checkKeys, either, interval, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'ColorJitter';
+
+/** A brightness, contrast or saturation strength B, or an explicit factor range. */
+const FACTOR = either(nonNegative, interval(0, Number.POSITIVE_INFINITY));
+/** A hue strength H, or an explicit shift range. */
+const HUE = either(numberIn(0, 0.5), interval(-0.5, 0.5));
 
 /** The four operations, numbered as torchvision's `fn_idx`. */
 export const JITTER_OPS = ['brightness', 'contrast', 'saturation', 'hue'] as const;
@@ -61,19 +67,15 @@ export class ColorJitter implements Transform<ColorJitterParams> {
   constructor(options: ColorJitterOptions = {}) {
     const o = checkKeys(NAME, ColorJitter.kind, options, [...JITTER_OPS, 'p']);
     const factor = (key: JitterOp): [number, number] => {
-      const v = o[key];
-      if (Array.isArray(v)) return interval(NAME, key, v, [1, 1], 0, Number.POSITIVE_INFINITY);
-      const m = numberIn(NAME, key, v, 0, 0, Number.POSITIVE_INFINITY, 'a number ≥ 0 or [lo, hi] with 0 ≤ lo ≤ hi');
-      return [Math.max(0, 1 - m), 1 + m];
+      const v = readOption(NAME, o, key, FACTOR, 0);
+      return typeof v === 'number' ? [Math.max(0, 1 - v), 1 + v] : [v[0], v[1]];
     };
     const hue = (): [number, number] => {
-      const v = o.hue;
-      if (Array.isArray(v)) return interval(NAME, 'hue', v, [0, 0], -0.5, 0.5);
-      const m = numberIn(NAME, 'hue', v, 0, 0, 0.5, 'a number in [0, 0.5] or [lo, hi] with −0.5 ≤ lo ≤ hi ≤ 0.5');
-      return [-m, m];
+      const v = readOption(NAME, o, 'hue', HUE, 0);
+      return typeof v === 'number' ? [-v, v] : [v[0], v[1]];
     };
     this.ranges = [factor('brightness'), factor('contrast'), factor('saturation'), hue()];
-    this.p = probability(NAME, 'p', o.p, 1);
+    this.p = readOption(NAME, o, 'p', probability, 1);
     this.spec = {
       kind: ColorJitter.kind,
       brightness: o.brightness ?? 0,

@@ -1,10 +1,13 @@
 /** Gaussian blur with a random width per sample. */
+import { positive, positiveInt, probability, refine } from '../options/index.ts';
 import { type Generator, nnf, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { applyToSelected, checkBatch, drawUniforms, selected } from './batch.ts';
-import { checkKeys, interval, numberIn, positiveInt, probability } from './options.ts';
+import { asPair, checkKeys, either, interval, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'GaussianBlur';
+const KERNEL = refine(positiveInt, 'an odd positive integer', (k) => k % 2 === 1);
+const SIGMA = either(positive, interval(0, Number.POSITIVE_INFINITY, 'lower'));
 
 export interface GaussianBlurOptions {
   /** Kernel side K (odd). */
@@ -49,14 +52,9 @@ export class GaussianBlur implements Transform<BlurParams> {
 
   constructor(options: GaussianBlurOptions) {
     const o = checkKeys(NAME, GaussianBlur.kind, options, ['kernelSize', 'sigma', 'p']);
-    this.kernelSize = positiveInt(NAME, 'kernelSize', o.kernelSize, true);
-    if (typeof o.sigma === 'number') {
-      const s = numberIn(NAME, 'sigma', o.sigma, undefined, Number.MIN_VALUE, Number.POSITIVE_INFINITY, 'a number > 0');
-      this.sigma = [s, s];
-    } else {
-      this.sigma = interval(NAME, 'sigma', o.sigma, [0.1, 2.0], 0, Number.POSITIVE_INFINITY, true);
-    }
-    this.p = probability(NAME, 'p', o.p, 1);
+    this.kernelSize = readOption(NAME, o, 'kernelSize', KERNEL);
+    this.sigma = asPair(readOption<number | [number, number]>(NAME, o, 'sigma', SIGMA, [0.1, 2.0]));
+    this.p = readOption(NAME, o, 'p', probability, 1);
     this.spec = { kind: GaussianBlur.kind, kernelSize: this.kernelSize, sigma: o.sigma ?? this.sigma, p: this.p };
   }
 

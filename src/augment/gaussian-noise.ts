@@ -1,7 +1,8 @@
 /** Additive Gaussian noise: the augmentation of the spectral-CL theory. */
+import { boolean, nonNegative } from '../options/index.ts';
 import { type Generator, randn, type Tensor, tidy } from '../tensor/index.ts';
 import { checkBatch } from './batch.ts';
-import { checkKeys, numberIn } from './options.ts';
+import { checkKeys, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'GaussianNoise';
@@ -32,11 +33,8 @@ export class GaussianNoise implements Transform<NoiseParams> {
 
   constructor(options: GaussianNoiseOptions) {
     const o = checkKeys(NAME, GaussianNoise.kind, options, ['sigma', 'clamp']);
-    this.sigma = numberIn(NAME, 'sigma', o.sigma, undefined, 0, Number.POSITIVE_INFINITY, 'a number ≥ 0');
-    if (o.clamp !== undefined && typeof o.clamp !== 'boolean') {
-      throw new RangeError(`${NAME}: option clamp must be true or false, got ${JSON.stringify(o.clamp)}`);
-    }
-    this.clamp = o.clamp ?? false;
+    this.sigma = readOption(NAME, o, 'sigma', nonNegative);
+    this.clamp = readOption(NAME, o, 'clamp', boolean, false);
     this.spec = { kind: GaussianNoise.kind, sigma: this.sigma, clamp: this.clamp };
   }
 

@@ -1,8 +1,9 @@
 /** Random grayscale. */
+import { probability } from '../options/index.ts';
 import { type Generator, type Tensor, tidy } from '../tensor/index.ts';
 import { applyToSelected, checkBatch, drawUniforms, selected } from './batch.ts';
 import { gray } from './color-ops.ts';
-import { checkKeys, probability } from './options.ts';
+import { checkKeys, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'RandomGrayscale';
@@ -29,7 +30,7 @@ export class RandomGrayscale implements Transform<GrayscaleParams> {
 
   constructor(options: RandomGrayscaleOptions = {}) {
     const o = checkKeys(NAME, RandomGrayscale.kind, options, ['p']);
-    this.p = probability(NAME, 'p', o.p, 0.1);
+    this.p = readOption(NAME, o, 'p', probability, 0.1);
     this.spec = { kind: RandomGrayscale.kind, p: this.p };
   }
 

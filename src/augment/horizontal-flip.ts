@@ -1,7 +1,8 @@
 /** Random horizontal flip. */
+import { probability } from '../options/index.ts';
 import { type Generator, type Tensor, tensor, tidy, where } from '../tensor/index.ts';
 import { checkBatch, drawUniforms } from './batch.ts';
-import { checkKeys, probability } from './options.ts';
+import { checkKeys, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'RandomHorizontalFlip';
@@ -28,7 +29,7 @@ export class RandomHorizontalFlip implements Transform<FlipParams> {
 
   constructor(options: RandomHorizontalFlipOptions = {}) {
     const o = checkKeys(NAME, RandomHorizontalFlip.kind, options, ['p']);
-    this.p = probability(NAME, 'p', o.p, 0.5);
+    this.p = readOption(NAME, o, 'p', probability, 0.5);
     this.spec = { kind: RandomHorizontalFlip.kind, p: this.p };
   }
 

@@ -1,7 +1,8 @@
 /** Per-channel standardization. */
+import { fail, finite, listOf, positive } from '../options/index.ts';
 import { type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { checkBatch } from './batch.ts';
-import { checkKeys, numberList } from './options.ts';
+import { checkKeys, readOption } from './options.ts';
 import type { Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'Normalize';
@@ -25,12 +26,10 @@ export class Normalize implements Transform<null> {
 
   constructor(options: NormalizeOptions) {
     const o = checkKeys(NAME, Normalize.kind, options, ['mean', 'std']);
-    this.mean = numberList(NAME, 'mean', o.mean, () => true, 'a non-empty list of numbers');
-    this.std = numberList(NAME, 'std', o.std, (v) => v > 0, 'a non-empty list of numbers > 0');
+    this.mean = [...readOption(NAME, o, 'mean', listOf(finite))];
+    this.std = [...readOption(NAME, o, 'std', listOf(positive))];
     if (this.mean.length !== this.std.length) {
-      throw new RangeError(
-        `${NAME}: options mean and std must have the same length, got ${this.mean.length} and ${this.std.length}`,
-      );
+      fail(NAME, 'std', `a list as long as mean (${this.mean.length} values)`, this.std);
     }
     this.spec = { kind: Normalize.kind, mean: this.mean, std: this.std };
   }

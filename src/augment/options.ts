@@ -1,135 +1,94 @@
 /**
- * Validation of the plain JSON options every augmentation is built from.
- * Each check throws a RangeError that names the transform, the option and the
- * range it expects, so a bad preset or a hand-written spec fails at once.
+ * What is particular to augmentation options, built on the shared checks of
+ * `src/options` (so every message has the one style, `RandomResizedCrop:
+ * scale must be [lo, hi] with 0 < lo ≤ hi ≤ 1, got [0.5,1.2]`): intervals
+ * [lo, hi], a value or a pair of values, a value or an interval, and the
+ * check of a transform's option names.
  */
+import {
+  type Check,
+  checked,
+  didYouMean,
+  fail,
+  finite,
+  isPlainObject,
+  listOf,
+  OptionError,
+  refine,
+  show,
+} from '../options/index.ts';
 
 /** Options as they arrive from JSON: any keys, any values. */
 export type Options = Readonly<Record<string, unknown>>;
 
-const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v)));
-
-function fail(transform: string, option: string, expected: string, got: unknown): never {
-  throw new RangeError(`${transform}: option ${option} must be ${expected}, got ${show(got)}`);
-}
-
 /**
  * Rejects option names the transform does not know (typos would otherwise be
- * ignored silently). A `kind` equal to the transform's own kind is allowed, so
- * a `spec` can be passed straight back to the constructor.
+ * ignored silently), with a "did you mean". A `kind` equal to the
+ * transform's own kind is allowed, so a `spec` can be passed straight back to
+ * the constructor.
  */
 export function checkKeys(transform: string, kind: string, opts: unknown, known: readonly string[]): Options {
   if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new RangeError(`${transform}: options must be a plain object, got ${show(opts)}`);
+  if (!isPlainObject(opts)) {
+    throw new OptionError(`${transform}: options must be an object of options, got ${show(opts)}`);
   }
-  const o = opts as Options;
-  for (const key of Object.keys(o)) {
-    if (key === 'kind' && o.kind === kind) continue;
-    if (!known.includes(key)) {
-      throw new RangeError(`${transform}: unknown option ${key} (known options: ${known.join(', ')})`);
+  for (const [key, v] of Object.entries(opts)) {
+    if (known.includes(key)) continue;
+    if (key === 'kind') {
+      if (v === kind) continue;
+      fail(transform, 'kind', JSON.stringify(kind), v);
     }
+    throw new OptionError(`${transform}: unknown option '${key}'${didYouMean(key, known)}; known: ${known.join(', ')}`);
   }
-  return o;
+  return opts;
 }
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/** A finite number in [min, max] (either bound may be open-ended). */
-export function numberIn(
-  transform: string,
-  option: string,
-  v: unknown,
-  fallback: number | undefined,
-  min = Number.NEGATIVE_INFINITY,
-  max = Number.POSITIVE_INFINITY,
-  expected = `a number in [${min}, ${max}]`,
-): number {
-  const x = v === undefined ? fallback : v;
-  if (!isNum(x) || x < min || x > max) fail(transform, option, expected, v);
-  return x;
+/** Option `key` of `o`, or `dflt` when absent (required options have none), checked by `check`. */
+export function readOption<T>(transform: string, o: Options, key: string, check: Check<T>, dflt?: T): T {
+  const v = o[key];
+  return checked(transform, key, check, v === undefined ? dflt : v);
 }
 
-/** A probability in [0, 1]. */
-export const probability = (transform: string, option: string, v: unknown, fallback: number): number =>
-  numberIn(transform, option, v, fallback, 0, 1, 'a probability in [0, 1]');
+const bound = (x: number) => (x === Number.NEGATIVE_INFINITY ? '−∞' : `${x}`);
 
-/** A positive integer (optionally odd). */
-export function positiveInt(transform: string, option: string, v: unknown, odd = false): number {
-  if (!isNum(v) || !Number.isInteger(v) || v < 1 || (odd && v % 2 === 0)) {
-    fail(transform, option, odd ? 'an odd positive integer' : 'a positive integer', v);
-  }
-  return v;
+/**
+ * An interval [lo, hi] of finite numbers with min ≤ lo ≤ hi ≤ max; `open`
+ * makes the lower end strict (a scale or a ratio must stay above 0). An
+ * infinite max is left out of the words ("[lo, hi] with 0 < lo ≤ hi").
+ */
+export function interval(min: number, max: number, open: 'none' | 'lower' = 'none'): Check<[number, number]> {
+  const lower = open === 'lower' ? `${bound(min)} < lo` : `${bound(min)} ≤ lo`;
+  const upper = max === Number.POSITIVE_INFINITY ? '' : ` ≤ ${max}`;
+  return refine(listOf(finite, { min: 2, max: 2 }), `[lo, hi] with ${lower} ≤ hi${upper}`, (v) => {
+    const [lo, hi] = v as [number, number];
+    return (open === 'lower' ? lo > min : lo >= min) && hi <= max && lo <= hi;
+  }) as unknown as Check<[number, number]>;
 }
 
-/** `n` or `[n, n]`, both positive integers, as [height, width]. */
-export function sizePair(transform: string, option: string, v: unknown): [number, number] {
-  const pair = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => isNum(n) && Number.isInteger(n) && n >= 1)) {
-    fail(transform, option, 'a positive integer or [height, width] of positive integers', v);
-  }
-  return [pair[0] as number, pair[1] as number];
+/** A value that passes `a` or one that passes `b` (a number or an interval); `expect` replaces the joined words. */
+export function either<A, B>(a: Check<A>, b: Check<B>, expect = `${a.expect} or ${b.expect}`): Check<A | B> {
+  return {
+    expect,
+    test: (v) => a.test(v) || b.test(v),
+    fromString: (s) => {
+      const x = a.fromString ? a.fromString(s) : s;
+      return a.test(x) ? x : b.fromString ? b.fromString(s) : s;
+    },
+  };
 }
 
 /**
- * An interval [lo, hi] with min ≤ lo ≤ hi ≤ max. `loMinExclusive` makes the
- * lower bound strict (scale and ratio must stay above 0).
+ * One value passing `item`, used for both, or a pair of them: `words` names
+ * the pair ("[height, width] of positive integers"; default "a pair of them").
  */
-export function interval(
-  transform: string,
-  option: string,
-  v: unknown,
-  fallback: [number, number],
-  min: number,
-  max: number,
-  loMinExclusive = false,
-): [number, number] {
-  const pair = v === undefined ? fallback : v;
-  const lower = loMinExclusive ? `${min} < lo` : `${min} ≤ lo`;
-  const expected = `[lo, hi] with ${lower} ≤ hi ≤ ${max}`;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(isNum)) fail(transform, option, expected, v);
-  const [lo, hi] = pair as [number, number];
-  if ((loMinExclusive ? lo <= min : lo < min) || hi > max || lo > hi) fail(transform, option, expected, v);
-  return [lo, hi];
+export function orPair(item: Check<number>, words = 'a pair of them'): Check<number | [number, number]> {
+  return either(
+    item,
+    listOf(item, { min: 2, max: 2 }) as unknown as Check<[number, number]>,
+    `${item.expect} or ${words}`,
+  );
 }
 
-/** A number used for both, or [a, b], each in [min, max]. */
-export function pairIn(
-  transform: string,
-  option: string,
-  v: unknown,
-  fallback: [number, number],
-  min: number,
-  max: number,
-): [number, number] {
-  const pair = v === undefined ? fallback : typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => isNum(x) && x >= min && x <= max)) {
-    fail(transform, option, `a number in [${min}, ${max}] or a pair of them`, v);
-  }
-  return [pair[0] as number, pair[1] as number];
-}
-
-/** A non-empty list of finite numbers, each passing `ok`. */
-export function numberList(
-  transform: string,
-  option: string,
-  v: unknown,
-  ok: (x: number) => boolean,
-  expected: string,
-): number[] {
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => isNum(x) && ok(x))) fail(transform, option, expected, v);
-  return [...(v as number[])];
-}
-
-/** One of a fixed set of strings. */
-export function oneOf<T extends string>(
-  transform: string,
-  option: string,
-  v: unknown,
-  fallback: T,
-  allowed: readonly T[],
-): T {
-  const x = v === undefined ? fallback : v;
-  if (typeof x !== 'string' || !allowed.includes(x as T)) fail(transform, option, `one of ${allowed.join(', ')}`, v);
-  return x as T;
-}
+/** `v` as a pair: a number n is [n, n]. */
+export const asPair = (v: number | readonly number[]): [number, number] =>
+  typeof v === 'number' ? [v, v] : [v[0] as number, v[1] as number];

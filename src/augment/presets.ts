@@ -1,4 +1,17 @@
 /** Ready-made augmentation pipelines: the authors' CIFAR recipe, a digits recipe, Gaussian noise. */
+import {
+  derived,
+  didYouMean,
+  fail,
+  finite,
+  listOf,
+  nullable,
+  OptionError,
+  oneOf,
+  option,
+  positive,
+  type Schema,
+} from '../options/index.ts';
 import { ColorJitter } from './color-jitter.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
 import { RandomGrayscale } from './grayscale.ts';
@@ -89,17 +102,116 @@ export const presets = { cifar, mnist, gaussian };
 export const PRESET_NAMES = ['cifar', 'mnist', 'gaussian'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-/** A preset by name, for the CLI; 'gaussian' needs `sigma`. */
-export function presetFromName(name: string, opts: PresetOptions & { sigma?: number } = {}): Pipeline {
+/**
+ * The options that choose the augmentation, declared once: a pretraining
+ * config embeds them as its `augment` group. `resolve(PRESET_OPTIONS, given,
+ * { owner, context: { channels } })` fills the defaults (the preset follows
+ * the channel count); `checkPresetOptions` then checks how they go together.
+ * mean and std default to the dataset's statistics given in the context
+ * (null, without them: the preset's own CIFAR or MNIST constants).
+ */
+export const PRESET_OPTIONS = {
+  preset: option(
+    oneOf(PRESET_NAMES),
+    derived('mnist for 1-channel images, cifar for 3', (c: PresetContext) => (c.channels === 1 ? 'mnist' : 'cifar')),
+    'the augmentation that makes the views: mnist (mild crops, small rotations and shifts, brightness and contrast; no flip), cifar (the authors’ recipe: crops, flips, colour jitter, grayscale) or gaussian (x + σ·ε, the theory’s)',
+    { flag: 'preset' },
+  ),
+  sigma: option(
+    nullable(positive),
+    null,
+    'σ of the gaussian preset’s noise, on the 0–1 pixel scale; required with preset gaussian, not allowed with the others',
+    { flag: 'sigma' },
+  ),
+  mean: option(
+    nullable(listOf(finite), "null (the preset's own statistics)"),
+    derived("the dataset's own statistics", (c: PresetContext) => (c.mean ? [...c.mean] : null)),
+    'per-channel mean the views are normalized with, on the 0–1 pixel scale (one value, or one per channel); by default the dataset’s own',
+  ),
+  std: option(
+    nullable(listOf(positive), "null (the preset's own statistics)"),
+    derived("the dataset's own statistics", (c: PresetContext) => (c.std ? [...c.std] : null)),
+    'per-channel standard deviation the views are normalized with, as many values as mean; by default the dataset’s own',
+  ),
+} satisfies Schema;
+
+/** What the preset defaults depend on: the images' channels and, where known, the dataset's statistics. */
+export interface PresetContext {
+  channels: number;
+  mean?: readonly number[];
+  std?: readonly number[];
+}
+
+/** `PRESET_OPTIONS` resolved. */
+export interface ResolvedPresetOptions {
+  preset: PresetName;
+  sigma: number | null;
+  mean: number[] | null;
+  std: number[] | null;
+}
+
+/**
+ * Throws, in the one message style, where resolved preset options do not go
+ * together: preset gaussian without sigma, sigma with another preset, mean
+ * and std of different lengths, or (when `channels` is given) a mean that is
+ * neither one value nor one per channel. `prefix` is where the options sit
+ * in the caller's config ("augment."). Returns `o`.
+ */
+export function checkPresetOptions<T extends ResolvedPresetOptions>(
+  o: T,
+  where: { owner?: string; prefix?: string; channels?: number } = {},
+): T {
+  const owner = where.owner ?? 'augment';
+  const key = (k: string) => `${where.prefix ?? ''}${k}`;
+  if (o.preset === 'gaussian' && o.sigma === null) {
+    fail(owner, key('sigma'), 'a finite number > 0 with preset gaussian (the σ of its noise)', undefined);
+  }
+  if (o.preset !== 'gaussian' && o.sigma !== null) {
+    fail(owner, key('sigma'), `null with preset ${o.preset} (only the gaussian preset adds noise)`, o.sigma);
+  }
+  if (o.mean !== null && o.std !== null && o.mean.length !== o.std.length) {
+    fail(owner, key('std'), `a list as long as ${key('mean')} (${o.mean.length} values)`, o.std);
+  }
+  const c = where.channels;
+  if (c !== undefined) {
+    for (const k of ['mean', 'std'] as const) {
+      const v = o[k];
+      if (v !== null && v.length !== 1 && v.length !== c) {
+        fail(owner, key(k), `one value or one per channel (${c} for these images)`, v);
+      }
+    }
+  }
+  return o;
+}
+
+/**
+ * A preset by name, for the CLI and resolved `PRESET_OPTIONS`; 'gaussian'
+ * needs `sigma`. Absent or null mean/std: the preset's own statistics
+ * (CIFAR's or MNIST's; the gaussian preset then does not normalize).
+ */
+export function presetFromName(
+  name: string,
+  opts: { size?: number; sigma?: number | null; mean?: number[] | null; std?: number[] | null } = {},
+): Pipeline {
+  const stats = { size: opts.size, mean: opts.mean ?? undefined, std: opts.std ?? undefined };
   switch (name) {
     case 'cifar':
-      return cifar(opts);
+      return cifar(stats);
     case 'mnist':
-      return mnist(opts);
+      return mnist(stats);
     case 'gaussian':
-      if (opts.sigma === undefined) throw new RangeError('presetFromName: the gaussian preset needs options.sigma');
-      return gaussian({ sigma: opts.sigma, mean: opts.mean, std: opts.std });
+      if (opts.sigma === undefined || opts.sigma === null) {
+        fail(
+          'presetFromName',
+          'sigma',
+          'a finite number ≥ 0 with the gaussian preset (the σ of its noise)',
+          opts.sigma,
+        );
+      }
+      return gaussian({ sigma: opts.sigma, mean: stats.mean, std: stats.std });
     default:
-      throw new RangeError(`presetFromName: unknown preset '${name}'; known presets: ${PRESET_NAMES.join(', ')}`);
+      throw new OptionError(
+        `presetFromName: unknown preset '${name}'${didYouMean(name, PRESET_NAMES)}; known presets: ${PRESET_NAMES.join(', ')}`,
+      );
   }
 }

@@ -1,10 +1,16 @@
 /** Random affine: small rotations, translations and scalings about the image centre. */
+import { finite, listOf, numberIn, oneOf } from '../options/index.ts';
 import { cat, type Generator, nnf, ones, opT, type Tensor, tensor, tidy, where } from '../tensor/index.ts';
 import { checkBatch, drawUniforms, roundHalfEven } from './batch.ts';
-import { checkKeys, interval, numberIn, numberList, oneOf, pairIn } from './options.ts';
+import { asPair, checkKeys, either, interval, orPair, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'RandomAffine';
+const DEGREES = either(numberIn(0, 360), interval(-360, 360));
+const TRANSLATE = orPair(numberIn(0, 1));
+const SCALE = interval(0, Number.POSITIVE_INFINITY, 'lower');
+const FILL = either(finite, listOf(finite), 'a finite number or one finite number per channel');
+const INTERPOLATION = oneOf(['bilinear', 'nearest'] as const);
 
 export interface RandomAffineOptions {
   /** d: angle ~ U(−d, d) degrees, or [lo, hi] (default 0). Positive = counter-clockwise. */
@@ -63,17 +69,13 @@ export class RandomAffine implements Transform<AffineParams> {
 
   constructor(options: RandomAffineOptions = {}) {
     const o = checkKeys(NAME, RandomAffine.kind, options, ['degrees', 'translate', 'scale', 'fill', 'interpolation']);
-    if (Array.isArray(o.degrees)) {
-      this.degrees = interval(NAME, 'degrees', o.degrees, [0, 0], -360, 360);
-    } else {
-      const d = numberIn(NAME, 'degrees', o.degrees, 0, 0, 360, 'a number in [0, 360] or [lo, hi] ⊂ [−360, 360]');
-      this.degrees = [-d, d];
-    }
-    this.translate = pairIn(NAME, 'translate', o.translate, [0, 0], 0, 1);
-    this.scale = interval(NAME, 'scale', o.scale, [1, 1], 0, Number.POSITIVE_INFINITY, true);
-    const fill = typeof o.fill === 'number' || o.fill === undefined ? [o.fill ?? 0] : o.fill;
-    this.fill = numberList(NAME, 'fill', fill, () => true, 'a number or one number per channel');
-    this.interpolation = oneOf(NAME, 'interpolation', o.interpolation, 'bilinear', ['bilinear', 'nearest']);
+    const d = readOption<number | [number, number]>(NAME, o, 'degrees', DEGREES, 0);
+    this.degrees = typeof d === 'number' ? [-d, d] : asPair(d);
+    this.translate = asPair(readOption<number | [number, number]>(NAME, o, 'translate', TRANSLATE, [0, 0]));
+    this.scale = asPair(readOption(NAME, o, 'scale', SCALE, [1, 1]));
+    const fill = readOption<number | number[]>(NAME, o, 'fill', FILL, 0);
+    this.fill = typeof fill === 'number' ? [fill] : [...fill];
+    this.interpolation = readOption(NAME, o, 'interpolation', INTERPOLATION, 'bilinear');
     this.spec = {
       kind: RandomAffine.kind,
       degrees: o.degrees ?? 0,

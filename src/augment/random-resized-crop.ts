@@ -1,11 +1,15 @@
 /** Random resized crop: a random box of random area and aspect ratio, resized to a fixed size. */
+import { positiveInt } from '../options/index.ts';
 import { type Generator, nnf, stack, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { checkBatch, drawUniforms, roundHalfEven } from './batch.ts';
-import { checkKeys, interval, sizePair } from './options.ts';
+import { asPair, checkKeys, interval, orPair, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'RandomResizedCrop';
 const ATTEMPTS = 10;
+const SIZE = orPair(positiveInt, '[height, width] of positive integers');
+const SCALE = interval(0, 1, 'lower');
+const RATIO = interval(0, Number.POSITIVE_INFINITY, 'lower');
 
 export interface RandomResizedCropOptions {
   /** Output size: n (square) or [height, width]. */
@@ -56,9 +60,9 @@ export class RandomResizedCrop implements Transform<CropParams> {
 
   constructor(options: RandomResizedCropOptions) {
     const o = checkKeys(NAME, RandomResizedCrop.kind, options, ['size', 'scale', 'ratio']);
-    this.size = sizePair(NAME, 'size', o.size);
-    this.scale = interval(NAME, 'scale', o.scale, [0.08, 1], 0, 1, true);
-    this.ratio = interval(NAME, 'ratio', o.ratio, [3 / 4, 4 / 3], 0, Number.POSITIVE_INFINITY, true);
+    this.size = asPair(readOption(NAME, o, 'size', SIZE));
+    this.scale = asPair(readOption(NAME, o, 'scale', SCALE, [0.08, 1]));
+    this.ratio = asPair(readOption(NAME, o, 'ratio', RATIO, [3 / 4, 4 / 3]));
     const size = typeof o.size === 'number' ? o.size : this.size;
     this.spec = { kind: RandomResizedCrop.kind, size, scale: this.scale, ratio: this.ratio };
   }

@@ -1,7 +1,8 @@
 /** Random solarization: invert the bright pixels. */
+import { numberIn, probability } from '../options/index.ts';
 import { type Generator, opT, type Tensor, tensor, tidy, where } from '../tensor/index.ts';
 import { checkBatch, drawUniforms } from './batch.ts';
-import { checkKeys, numberIn, probability } from './options.ts';
+import { checkKeys, readOption } from './options.ts';
 import type { BatchShape, Transform, TransformSpec } from './transform.ts';
 
 const NAME = 'RandomSolarize';
@@ -30,8 +31,8 @@ export class RandomSolarize implements Transform<SolarizeParams> {
 
   constructor(options: RandomSolarizeOptions = {}) {
     const o = checkKeys(NAME, RandomSolarize.kind, options, ['threshold', 'p']);
-    this.threshold = numberIn(NAME, 'threshold', o.threshold, 0.5, 0, 1);
-    this.p = probability(NAME, 'p', o.p, 0.2);
+    this.threshold = readOption(NAME, o, 'threshold', numberIn(0, 1), 0.5);
+    this.p = readOption(NAME, o, 'p', probability, 0.2);
     this.spec = { kind: RandomSolarize.kind, threshold: this.threshold, p: this.p };
   }
 

@@ -10,6 +10,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { ImageSet } from '../data/dataset.ts';
+import { checked, intIn, nonNegativeInt, positiveInt, seed as seedCheck } from '../options/index.ts';
 import { Generator, keep, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { moduleWorker } from '../util/module-worker.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -55,6 +56,8 @@ export interface ViewBatch {
 
 type Pending = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
 
+const NAME = 'ViewLoader';
+
 function checkOptions(o: ViewLoaderOptions): void {
   const { images } = o.data;
   if (images.dtype !== 'uint8' || images.ndim !== 4)
@@ -63,18 +66,12 @@ function checkOptions(o: ViewLoaderOptions): void {
   const labels = o.data.labels;
   if (labels && (labels.ndim !== 1 || labels.shape[0] !== n))
     throw new TypeError(`ViewLoader: data.labels must have shape [${n}], got [${labels.shape}]`);
-  const positive = (name: string, v: number | undefined) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1))
-      throw new RangeError(`ViewLoader: ${name} must be a positive integer, got ${v}`);
-  };
-  positive('batchSize', o.batchSize);
-  positive('views', o.views);
-  positive('prefetch', o.prefetch);
-  positive('workerThreads', o.workerThreads);
-  if (o.workerNice !== undefined && (!Number.isInteger(o.workerNice) || o.workerNice < 0 || o.workerNice > 19))
-    throw new RangeError(`ViewLoader: workerNice must be an integer in 0…19, got ${o.workerNice}`);
-  if (!Number.isSafeInteger(o.seed) || o.seed < 0)
-    throw new RangeError(`ViewLoader: seed must be a non-negative integer, got ${o.seed}`);
+  checked(NAME, 'batchSize', positiveInt, o.batchSize);
+  for (const key of ['views', 'prefetch', 'workerThreads'] as const) {
+    if (o[key] !== undefined) checked(NAME, key, positiveInt, o[key]);
+  }
+  if (o.workerNice !== undefined) checked(NAME, 'workerNice', intIn(0, 19), o.workerNice);
+  checked(NAME, 'seed', seedCheck, o.seed);
   if ((o.dropLast ?? true) && o.batchSize > n)
     throw new RangeError(`ViewLoader: batchSize ${o.batchSize} exceeds the ${n} images (with dropLast)`);
 }
@@ -119,7 +116,7 @@ export class ViewLoader {
    * the worker on, up to `prefetch` batches are prepared ahead.
    */
   async *epoch(epoch: number, { from = 0 }: { from?: number } = {}): AsyncGenerator<ViewBatch> {
-    if (!Number.isInteger(epoch) || epoch < 0) throw new RangeError(`ViewLoader.epoch: bad epoch ${epoch}`);
+    checked(`${NAME}.epoch`, 'epoch', nonNegativeInt, epoch);
     const order = this.order(epoch);
     const count = this.batchesPerEpoch;
     const slice = (k: number) => order.subarray(k * this.batchSize, Math.min((k + 1) * this.batchSize, this.size));

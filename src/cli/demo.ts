@@ -2,64 +2,66 @@
  * `specl demo`: the README's main job. Pretrains the small ConvNet with the
  * spectral contrastive loss on the 60,000 MNIST digits *without their labels*
  * (a time budget, 2 cores), then fits linear probes and kNN on the frozen
- * features and prints them beside raw pixels and a random-init encoder.
+ * features and prints them beside raw pixels and a random-init encoder —
+ * and writes them into the run folder exactly as `specl probe` and
+ * `specl knn` do (probe.json, knn.json, summary.json's evaluation).
  */
-import { parseArgs } from 'node:util';
-import { mnist, normalizationStats } from '../data/index.ts';
-import { Generator } from '../tensor/index.ts';
-import { createEncoder, evaluateEncoder, evaluatePixels, loadRunConfig } from '../train/index.ts';
-import { finiteNumber, positiveInt } from './args.ts';
+import { mnist } from '../data/index.ts';
+import { DEFAULT_KNN } from '../eval/index.ts';
+import { nonEmptyString, nullable, option, positive, seed } from '../options/index.ts';
+import { evaluateRunCli } from './evaluation.ts';
+import { type CommandSpec, parseCommand } from './option-flags.ts';
 import { runPretrainCli } from './pretrain.ts';
-import { formatTable, pct } from './table.ts';
+
+/** The demo's options, declared once: flags, defaults and --help come from here. */
+export const DEMO_COMMAND = {
+  name: 'specl demo',
+  usage: [
+    'usage: specl demo [--minutes 3.5] [--seed 0] [--out DIR]',
+    '  pretrain a ConvNet with the spectral contrastive loss on unlabeled MNIST for --minutes,',
+    '  then compare linear probe and kNN accuracy with raw pixels and a random encoder',
+    '  (written to the run folder: probe.json, knn.json, summary.json)',
+  ].join('\n'),
+  options: {
+    minutes: option(
+      positive,
+      3.5,
+      'pretraining budget: the schedule is planned to end in it (evaluation comes after)',
+      {
+        unit: 'minutes',
+      },
+    ),
+    seed: option(seed, 0, 'seeds the weights, the data order and every augmentation'),
+    out: option(nullable(nonEmptyString), null, 'run folder; none: runs/spectral-mnist-<time>'),
+  },
+} satisfies CommandSpec;
 
 export async function demo(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      minutes: { type: 'string', default: '3.5' },
-      seed: { type: 'string', default: '0' },
-      out: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(
-      'usage: specl demo [--minutes 3.5] [--seed 0] [--out DIR]\n' +
-        '  pretrain a ConvNet with the spectral contrastive loss on unlabeled MNIST for --minutes,\n' +
-        '  then compare linear probe and kNN accuracy with raw pixels and a random encoder',
-    );
-    return;
-  }
-  const minutes = finiteNumber(values.minutes, '--minutes', Number.MIN_VALUE);
-  const seed = positiveInt(values.seed, '--seed', true);
+  const parsed = parseCommand<{ minutes: number; seed: number; out: string | null }>(DEMO_COMMAND, argv);
+  if (!parsed) return;
+  const { minutes, seed: s, out } = parsed.resolve();
   const t0 = performance.now();
   const data = mnist();
-  console.log(
-    `MNIST: ${data.train.images.shape[0]} training images (labels unused for pretraining), ${data.test.images.shape[0]} test`,
-  );
-  const args = ['--method', 'spectral', '--dataset', 'mnist', '--minutes', String(minutes), '--seed', String(seed)];
-  const result = await runPretrainCli([...args, ...(values.out ? ['--out', values.out] : []), '--skip-evaluation']);
-  if (!result || result.interrupted) return;
-  console.log(
-    '\nevaluating frozen features on the 10,000 test digits (linear probe: L-BFGS logistic regression; kNN: k = 200)…',
-  );
-  const norm = normalizationStats('mnist', data.train);
-  // The floor is the same architecture, untrained: widths from the run's config.
-  const random = createEncoder(loadRunConfig(result.dir).encoder, new Generator(seed));
-  const d = result.encoder.featureDim;
-  const rows = [
-    ['raw pixels (784)', evaluatePixels(data, norm)],
-    [`random ConvNet (${d})`, evaluateEncoder(random, data, norm)],
-    [`spectral ConvNet (${d})`, evaluateEncoder(result.encoder, data, norm)],
-  ] as const;
-  random.dispose();
-  result.encoder.dispose();
-  result.method.dispose();
-  console.log(
-    `\n${formatTable(
-      ['features', 'linear probe', 'kNN'],
-      rows.map(([n, e]) => [n, pct(e.linearProbe), pct(e.knn)]),
-    )}`,
-  );
-  console.log(`\ntotal ${((performance.now() - t0) / 60000).toFixed(1)} minutes; run folder ${result.dir}`);
+  try {
+    console.log(
+      `MNIST: ${data.train.images.shape[0]} training images (labels unused for pretraining), ${data.test.images.shape[0]} test`,
+    );
+    const args = ['--method', 'spectral', '--dataset', 'mnist', '--minutes', String(minutes), '--seed', String(s)];
+    // The evaluation below replaces the trainer's own (it adds the baselines and writes the same files as `specl probe`).
+    const result = await runPretrainCli([...args, ...(out ? ['--out', out] : []), '--no-evaluate']);
+    if (!result || result.interrupted) return;
+    result.method.dispose();
+    console.log(
+      `\nevaluating frozen features on the ${data.test.images.shape[0]} test digits ` +
+        `(linear probe: L-BFGS logistic regression; kNN: k = ${DEFAULT_KNN.k}, τ = ${DEFAULT_KNN.temperature})…`,
+    );
+    try {
+      await evaluateRunCli({ dir: result.dir, encoder: result.encoder, data });
+    } finally {
+      result.encoder.dispose();
+    }
+    console.log(`\ntotal ${((performance.now() - t0) / 60000).toFixed(1)} minutes; run folder ${result.dir}`);
+  } finally {
+    for (const s of [data.train, data.test]) for (const t of [s.images, s.labels]) t.dispose();
+  }
 }

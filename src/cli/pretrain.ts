@@ -1,76 +1,149 @@
 /**
  * `specl pretrain`: pretrain an encoder with one method on one dataset, with a
  * live progress bar, a run folder, Ctrl-C to stop with a checkpoint, and
- * `--resume DIR` to continue.
+ * `--resume DIR` to continue. Every setting comes from the declarations in
+ * train/pretrain-config.ts and the method files: shorthand flags, `--config
+ * FILE.yaml|json`, `--set key=value` and `--print-config` are derived from them.
  */
-import { parseArgs } from 'node:util';
-import { METHOD_NAMES } from '../methods/index.ts';
+import { stringify } from 'yaml';
+import { loadDataset } from '../data/index.ts';
+import { METHOD_NAMES, methodDefinition } from '../methods/index.ts';
 import type { MethodName } from '../methods/method.ts';
-import { CONVNET_WIDTHS } from '../nn/index.ts';
-import { ENCODER_NAMES, type EncoderName } from '../train/encoder-factory.ts';
-import { type PretrainEvent, type PretrainResult, pretrain } from '../train/pretrain.ts';
-import { finiteNumber, positiveInt } from './args.ts';
+import { deepMerge, setPath } from '../options/index.ts';
+import {
+  applyOverride,
+  dataFacts,
+  featureName,
+  PRETRAIN_OPTIONS,
+  type PretrainConfig,
+  type PretrainEvent,
+  type PretrainResult,
+  type PretrainSettings,
+  pretrain,
+  pretrainSchema,
+  readSettingsFile,
+  resolvePretrainConfig,
+  resume,
+  sourcesOf,
+  splitOverride,
+} from '../train/index.ts';
+import { evalProgressReporter } from './evaluation.ts';
+import { alignRows, flagHelp, flagsOf, optionList, parseFlags } from './option-flags.ts';
 import { formatTime, ProgressBar } from './progress.ts';
 
-const USAGE = `usage: specl pretrain --method spectral --dataset mnist [--epochs N | --minutes M] [options]
-       specl pretrain --resume RUN_DIR
-  --method          ${METHOD_NAMES.join(', ')} (default spectral)
-  --dataset         mnist, fashion-mnist, cifar10[:DIR], cifar100[:DIR], folder:DIR (default mnist)
-  --encoder         ${ENCODER_NAMES.join(', ')} (default convnet)
-  --widths W,W,…    ConvNet stage widths; the last is the feature width (default ${CONVNET_WIDTHS.join(',')})
-  --epochs N        epochs to train (default 10), or
-  --minutes M       a wall-clock budget: the schedule is planned to end in it
-  --batch-size B    images per batch (default 256; spectral on the ConvNet 128; each gives two views)
-  --train-size N    pretrain on a seeded random subset of N training images (a quick try)
-  --lr, --wd        learning rate and weight decay (default: the method's recipe at this batch size)
-  --optimizer       sgd or lars (default: the method's recipe)
-  --preset NAME     augmentation: mnist, cifar or gaussian (default by channels); --sigma for gaussian
-  --seed S          everything is seeded (default 0)
-  --out DIR         run folder (default runs/<method>-<dataset>-<time>)
-  --no-monitor      skip the per-epoch kNN monitor
-  --no-worker       augment on the main thread instead of a worker thread
-  --skip-evaluation skip the final linear probe and kNN (specl probe RUN_DIR does them later)
-Ctrl-C stops with a checkpoint; --resume RUN_DIR continues exactly where it stopped.`;
+/** The command's own flags (not settings of the run). */
+const COMMAND_FLAGS = {
+  config: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'print-config': { type: 'boolean' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-/** Runs a pretraining with a progress bar on stderr; returns the result (null encoder use after this is the caller's). */
-export async function runPretrainCli(argv: string[]): Promise<PretrainResult | null> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      method: { type: 'string', default: 'spectral' },
-      dataset: { type: 'string', default: 'mnist' },
-      encoder: { type: 'string' },
-      widths: { type: 'string' },
-      epochs: { type: 'string' },
-      minutes: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'train-size': { type: 'string' },
-      lr: { type: 'string' },
-      wd: { type: 'string' },
-      optimizer: { type: 'string' },
-      preset: { type: 'string' },
-      sigma: { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      'no-monitor': { type: 'boolean', default: false },
-      'no-worker': { type: 'boolean', default: false },
-      'skip-evaluation': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
+const COMMAND_HELP: [string, string][] = [
+  ['--config FILE', 'settings from a YAML or JSON file (a run’s own config.json reruns it exactly)'],
+  ['--set KEY=VALUE', 'set any option by its dotted key (repeatable; applied after --config and the flags)'],
+  ['--print-config', 'print the fully resolved config as YAML and exit without training'],
+  ['--out DIR', 'run folder (default runs/<method>-<dataset>-<time>)'],
+  ['--resume DIR', 'continue the run in DIR exactly where it stopped (its own config; no other settings)'],
+];
+
+const FLAGS = flagsOf(PRETRAIN_OPTIONS).concat(
+  flagsOf(pretrainSchema('spectral')).filter((f) => f.key === 'method.name'),
+);
+
+function usage(method: MethodName): string {
+  const others = METHOD_NAMES.map((n) => `  ${n.padEnd(12)} ${methodDefinition(n).summary}`).join('\n');
+  const own = methodDefinition(method).options;
+  return [
+    'usage: specl pretrain [--method NAME] [--dataset NAME] [--epochs N | --minutes M] [options]',
+    '       specl pretrain --config run.yaml [--set KEY=VALUE …]',
+    '       specl pretrain --resume RUN_DIR',
+    '',
+    flagHelp(FLAGS, COMMAND_HELP),
+    '',
+    `Every option, by the key --set and config files use (method ${method}; --method NAME --help for another):`,
+    optionList(pretrainSchema(method)),
+    '',
+    'methods:',
+    others,
+    '',
+    Object.keys(own).length === 0 ? `(${method} has no options of its own)` : '',
+    'Ctrl-C stops with a checkpoint; --resume RUN_DIR continues exactly where it stopped.',
+  ]
+    .filter((l, i, a) => !(l === '' && a[i - 1] === ''))
+    .join('\n');
+}
+
+/** The settings the command line gives, with where each came from. */
+export function settingsFromArgs(argv: string[]): {
+  settings: PretrainSettings;
+  sources: Map<string, string>;
+  command: { out?: string; resume?: string; printConfig: boolean; help: boolean };
+} {
+  const parsed = parseFlags(argv, FLAGS, COMMAND_FLAGS);
+  const rest = parsed.rest as { config?: string; set?: string[]; out?: string; resume?: string; help?: boolean };
+  let settings: Record<string, unknown> = {};
+  let sources = new Map<string, string>();
+  if (rest.config !== undefined) {
+    settings = readSettingsFile(rest.config);
+    if (typeof settings.method === 'string') settings.method = { name: settings.method };
+    sources = sourcesOf(settings, rest.config);
+  }
+  for (const [key, value] of parsed.values) {
+    settings = setPath(settings, key, value);
+    sources.set(key, parsed.sources.get(key) as string);
+  }
+  const overrides = (rest.set ?? []).map(splitOverride);
+  // the method decides which `method.*` keys exist: take it first
+  for (const o of overrides.filter((x) => x.key === 'method.name'))
+    settings = applyOverride(settings, o.key, o.raw, pretrainSchema('spectral'));
+  const methodName = ((settings.method as { name?: string } | undefined)?.name ?? 'spectral') as MethodName;
+  const schema = pretrainSchema(methodDefinition(methodName, 'method.name').name);
+  for (const o of overrides) {
+    settings = applyOverride(settings, o.key, o.raw, schema);
+    sources.set(o.key, `--set ${o.key}`);
+  }
+  const given = sources.size > 0;
+  if (rest.resume !== undefined && (given || rest.out !== undefined)) {
+    throw new Error(
+      `--resume continues a run with its own config.json; it takes no other settings (got ${[...new Set(sources.values())].join(', ') || '--out'})`,
+    );
+  }
+  return {
+    settings: deepMerge({}, settings) as PretrainSettings,
+    sources,
+    command: {
+      out: rest.out,
+      resume: rest.resume,
+      printConfig: rest['print-config' as 'help'] === true,
+      help: rest.help === true,
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
+  };
+}
+
+/** The resolved config of the command line's settings, the dataset loaded to learn its channels and statistics. */
+async function printConfig(settings: PretrainSettings, sources: Map<string, string>): Promise<PretrainConfig> {
+  const data = await loadDataset(settings.dataset ?? 'mnist');
+  try {
+    return resolvePretrainConfig({ ...settings, dataset: settings.dataset ?? 'mnist' }, dataFacts(data), { sources });
+  } finally {
+    for (const s of [data.train, data.test]) for (const t of [s.images, s.labels]) t.dispose();
+  }
+}
+
+/** Runs a pretraining with a progress bar on stderr; returns the result (null with --help or --print-config). */
+export async function runPretrainCli(argv: string[]): Promise<PretrainResult | null> {
+  const { settings, sources, command } = settingsFromArgs(argv);
+  if (command.help) {
+    console.log(usage(((settings.method as { name?: MethodName })?.name ?? 'spectral') as MethodName));
     return null;
   }
-  if (!METHOD_NAMES.includes(values.method as MethodName))
-    throw new Error(`--method expects one of ${METHOD_NAMES.join(', ')}, got '${values.method}'`);
-  if (values.encoder !== undefined && !ENCODER_NAMES.includes(values.encoder as EncoderName))
-    throw new Error(`--encoder expects one of ${ENCODER_NAMES.join(', ')}, got '${values.encoder}'`);
-  if (values.optimizer !== undefined && values.optimizer !== 'sgd' && values.optimizer !== 'lars')
-    throw new Error(`--optimizer expects sgd or lars, got '${values.optimizer}'`);
-  const opt = <T>(v: string | undefined, parse: (v: string) => T): T | undefined =>
-    v === undefined ? undefined : parse(v);
+  if (command.printConfig) {
+    process.stdout.write(stringify(await printConfig(settings, sources)));
+    return null;
+  }
   const controller = new AbortController();
   let stops = 0;
   const onSigint = () => {
@@ -82,6 +155,8 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
   process.on('SIGINT', onSigint);
   let bar: ProgressBar | null = null;
   let knn: number | null = null;
+  let evaluation: ReturnType<typeof evalProgressReporter> | null = null;
+  let config: PretrainConfig | null = null;
   const onEvent = (e: PretrainEvent) => {
     if (e.type === 'start') {
       console.log(`run folder: ${e.dir}`);
@@ -91,6 +166,7 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
         `${c.method.name} on ${c.dataset}, ${c.encoder.name}${c.encoder.widths ? ` [${c.encoder.widths.join(', ')}]` : ''}, batch ${c.batchSize}, ${c.optimizer.name} lr ${c.optimizer.lr}, ` +
           `${c.epochs !== null ? `${c.epochs} epochs` : `${c.minutes} minutes`} (${e.stepsPerEpoch} steps per epoch), seed ${c.seed}`,
       );
+      config = c;
       bar = new ProgressBar(c.method.name, 1);
     } else if (e.type === 'step') {
       const fields: Record<string, string | number> = {
@@ -113,34 +189,18 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
       bar?.done();
       bar = null;
       console.log('evaluating: linear probe and kNN on frozen features…');
+      evaluation = evalProgressReporter(() => (config ? featureName('encoder', config) : 'encoder'));
+    } else if (e.type === 'evaluate-progress') {
+      evaluation?.onProgress(e.progress);
+    } else if (e.type === 'done') {
+      evaluation?.finish();
     }
   };
   try {
-    const common = { signal: controller.signal, onEvent, skipEvaluation: values['skip-evaluation'] };
-    const result = values.resume
-      ? await pretrain({ method: 'spectral', dataset: '', out: values.resume, resume: true, ...common })
-      : await pretrain({
-          method: values.method as MethodName,
-          dataset: values.dataset as string,
-          encoder: values.encoder as EncoderName | undefined,
-          widths: opt(values.widths, (v) =>
-            v.split(',').map((w) => positiveInt(w.trim(), '--widths (comma-separated)')),
-          ),
-          epochs: opt(values.epochs, (v) => positiveInt(v, '--epochs')),
-          minutes: opt(values.minutes, (v) => finiteNumber(v, '--minutes', Number.MIN_VALUE)),
-          batchSize: opt(values['batch-size'], (v) => positiveInt(v, '--batch-size')),
-          trainSize: opt(values['train-size'], (v) => positiveInt(v, '--train-size')),
-          lr: opt(values.lr, (v) => finiteNumber(v, '--lr', Number.MIN_VALUE)),
-          weightDecay: opt(values.wd, (v) => finiteNumber(v, '--wd', 0)),
-          optimizer: values.optimizer as 'sgd' | 'lars' | undefined,
-          preset: values.preset,
-          sigma: opt(values.sigma, (v) => finiteNumber(v, '--sigma', 0)),
-          seed: positiveInt(values.seed, '--seed', true),
-          out: values.out,
-          monitor: values['no-monitor'] ? false : undefined,
-          worker: !values['no-worker'],
-          ...common,
-        });
+    const control = { signal: controller.signal, onEvent };
+    const result = command.resume
+      ? await resume(command.resume, control)
+      : await pretrain({ settings, sources, out: command.out, ...control });
     (bar as ProgressBar | null)?.done();
     if (result.interrupted) {
       console.log(`stopped with a checkpoint in ${result.dir}; continue with: specl pretrain --resume ${result.dir}`);
@@ -169,3 +229,5 @@ export async function pretrainCommand(argv: string[]): Promise<void> {
     r.method.dispose();
   }
 }
+
+export { alignRows };

@@ -1,6 +1,7 @@
 /**
- * A one-line progress bar for the terminal: redrawn in place on a TTY,
- * printed as periodic plain lines otherwise (CI logs, pipes).
+ * A one-line progress bar for the terminal: redrawn in place on a TTY (at
+ * most every 100 ms), printed as plain lines every 10 s otherwise (CI logs,
+ * pipes), and always once more when it reaches 100 %.
  */
 export class ProgressBar {
   #total: number;
@@ -8,6 +9,9 @@ export class ProgressBar {
   readonly #stream: NodeJS.WriteStream;
   readonly #start = performance.now();
   #lastPlain = 0;
+  #lastDraw = Number.NEGATIVE_INFINITY;
+  /** A TTY line not drawn yet (throttled), drawn by done(). */
+  #pending: string | null = null;
 
   constructor(label: string, total: number, stream: NodeJS.WriteStream = process.stderr) {
     this.#label = label;
@@ -29,16 +33,23 @@ export class ProgressBar {
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const line = `${this.#label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  ${extra}  eta ${formatTime(eta)}`;
     if (this.#stream.isTTY) {
-      this.#stream.write(`\r\x1b[2K${line}`);
+      if (elapsed - this.#lastDraw >= 0.1 || frac >= 1) {
+        this.#lastDraw = elapsed;
+        this.#pending = null;
+        this.#stream.write(`\r\x1b[2K${line}`);
+      } else this.#pending = line;
     } else if (elapsed - this.#lastPlain >= 10 || frac >= 1) {
       this.#lastPlain = elapsed;
       this.#stream.write(`${line}\n`);
     }
   }
 
-  /** Ends the bar (newline on a TTY). */
+  /** Ends the bar (the last state drawn, then a newline, on a TTY). */
   done(): void {
-    if (this.#stream.isTTY) this.#stream.write('\n');
+    if (!this.#stream.isTTY) return;
+    if (this.#pending !== null) this.#stream.write(`\r\x1b[2K${this.#pending}`);
+    this.#pending = null;
+    this.#stream.write('\n');
   }
 }
 

@@ -5,12 +5,20 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { connectivityCheck } from '../experiments/theory/connectivity.ts';
-import { learnedFeaturesCheck } from '../experiments/theory/learned.ts';
-import { optimumCheck } from '../experiments/theory/optimum.ts';
-import { realGraphCheck } from '../experiments/theory/real.ts';
-import { separabilityCheck } from '../experiments/theory/separability.ts';
+import {
+  CONNECTIVITY_OPTIONS,
+  type ConnectivityOptions,
+  connectivityCheck,
+} from '../experiments/theory/connectivity.ts';
+import { LEARNED_OPTIONS, type LearnedOptions, learnedFeaturesCheck } from '../experiments/theory/learned.ts';
+import { OPTIMUM_OPTIONS, type OptimumOptions, optimumCheck } from '../experiments/theory/optimum.ts';
+import { REAL_OPTIONS, type RealGraphOptions, realGraphCheck } from '../experiments/theory/real.ts';
+import {
+  SEPARABILITY_OPTIONS,
+  type SeparabilityOptions,
+  separabilityCheck,
+} from '../experiments/theory/separability.ts';
+import type { Schema } from '../options/index.ts';
 import {
   connectivityFigures,
   type Figures,
@@ -20,24 +28,33 @@ import {
   separabilityFigures,
 } from '../report/theory-figures.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.ts';
-import { finiteNumber, positiveInt } from './args.ts';
+import { flagHelp, flagsOf, parseFlags } from './option-flags.ts';
 import { formatTable, pct } from './table.ts';
 
-type Values = Record<string, string | boolean | undefined>;
-type Check = {
+/** A check: what it shows, its options (declared once, in its experiment file) and how it runs. */
+interface TheoryCheck {
   help: string;
-  options: Record<string, { type: 'string' | 'boolean'; help: string }>;
-  run: (v: Values) => Promise<{ result: unknown; figures: Figures; table: string }>;
-};
+  schema: Schema;
+  /** Runs the check on the options the flags gave (the check fills in the defaults). */
+  run: (options: Record<string, unknown>) => Promise<{ result: unknown; figures: Figures; table: string }>;
+}
 
-const int = (v: Values, name: string): number | undefined =>
-  v[name] === undefined ? undefined : positiveInt(v[name] as string, `--${name}`);
-const num = (v: Values, name: string, min = 0): number | undefined =>
-  v[name] === undefined ? undefined : finiteNumber(v[name] as string, `--${name}`, min);
-const intOrAuto = (v: Values, name: string): number | 'auto' | undefined =>
-  v[name] === 'auto' ? 'auto' : int(v, name);
-const seed = (v: Values): number | undefined =>
-  v.seed === undefined ? undefined : positiveInt(v.seed as string, '--seed', true);
+/** Where the JSON and the figures go unless --out says otherwise. */
+const OUT_DEFAULT = join('out', 'theory');
+
+/** The command's own flags (not options of a check). */
+const COMMAND_FLAGS = {
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const COMMAND_HELP: [string, string][] = [
+  ['--out DIR', `output folder for <check>.json and the SVG figures (default: ${OUT_DEFAULT})`],
+  ['--json', 'print the JSON instead of the table'],
+  ['--help', 'this help'],
+];
+
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '—');
 const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : '—');
 
@@ -49,32 +66,12 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-function oneOf<T extends string>(v: Values, name: string, allowed: readonly T[]): T | undefined {
-  const x = v[name] as string | undefined;
-  if (x === undefined) return undefined;
-  if (!allowed.includes(x as T)) throw new Error(`--${name} expects one of ${allowed.join(', ')}, got '${x}'`);
-  return x as T;
-}
-
-const CHECKS: Record<string, Check> = {
+const CHECKS: Record<string, TheoryCheck> = {
   optimum: {
     help: 'gradient descent on ‖Ā − FFᵀ‖² reaches the Eckart–Young optimum; F = U_kΛ_k^½ up to rotation',
-    options: {
-      manifolds: { type: 'string', help: 'r manifolds (default 3)' },
-      vertices: { type: 'string', help: 'N augmented vertices (default 600)' },
-      sigma: { type: 'string', help: 'augmentation σ (default 0.5)' },
-      k: { type: 'string', help: "embedding dimension or 'auto' (largest eigengap, default)" },
-      steps: { type: 'string', help: 'gradient steps' },
-    },
-    async run(v) {
-      const r = optimumCheck({
-        manifolds: int(v, 'manifolds'),
-        vertices: int(v, 'vertices'),
-        sigma: num(v, 'sigma'),
-        k: intOrAuto(v, 'k'),
-        steps: int(v, 'steps'),
-        seed: seed(v),
-      });
+    schema: OPTIMUM_OPTIONS,
+    async run(options) {
+      const r = optimumCheck(options as OptimumOptions);
       const table = formatTable(
         ['quantity', 'value'],
         [
@@ -93,22 +90,9 @@ const CHECKS: Record<string, Check> = {
   },
   learned: {
     help: 'an MLP trained with the spectral contrastive loss spans the top-k eigenvectors (principal angles)',
-    options: {
-      manifolds: { type: 'string', help: 'r manifolds (default 2; the issue also checks 5)' },
-      sigma: { type: 'string', help: 'augmentation σ' },
-      k: { type: 'string', help: "feature dimension or 'auto' (default)" },
-      steps: { type: 'string', help: 'Adam steps' },
-      vertices: { type: 'string', help: 'N vertices of the Nyström matrix' },
-    },
-    async run(v) {
-      const r = learnedFeaturesCheck({
-        manifolds: int(v, 'manifolds') ?? 2,
-        sigma: num(v, 'sigma'),
-        k: intOrAuto(v, 'k'),
-        steps: int(v, 'steps'),
-        vertices: int(v, 'vertices'),
-        seed: seed(v),
-      });
+    schema: LEARNED_OPTIONS,
+    async run(options) {
+      const r = learnedFeaturesCheck(options as LearnedOptions);
       const table = formatTable(
         ['quantity', 'value'],
         [
@@ -130,24 +114,9 @@ const CHECKS: Record<string, Check> = {
   },
   separability: {
     help: 'linear-probe accuracy of the top-k spectral embedding against k; U_r rows as cluster indicators',
-    options: {
-      manifolds: { type: 'string', help: 'r manifolds (default 4)' },
-      separation: { type: 'string', help: 'distance between manifolds in units of their spread (default 2)' },
-      vertices: { type: 'string', help: 'N augmented vertices (default 1000)' },
-      'max-k': { type: 'string', help: 'largest k probed (default 3r)' },
-      labels: { type: 'string', help: 'manifold (default) | subcluster' },
-      graph: { type: 'string', help: 'auto (default) | exact | knn' },
-    },
-    async run(v) {
-      const r = separabilityCheck({
-        manifolds: int(v, 'manifolds'),
-        separation: num(v, 'separation'),
-        vertices: int(v, 'vertices'),
-        maxK: int(v, 'max-k'),
-        labels: oneOf(v, 'labels', ['manifold', 'subcluster'] as const),
-        graph: oneOf(v, 'graph', ['auto', 'exact', 'knn'] as const),
-        seed: seed(v),
-      });
+    schema: SEPARABILITY_OPTIONS,
+    async run(options) {
+      const r = separabilityCheck(options as SeparabilityOptions);
       const table = formatTable(
         ['k', 'train', 'test'],
         r.accuracyByK.map((a) => [a.k, pct(a.train), pct(a.test)]),
@@ -158,18 +127,9 @@ const CHECKS: Record<string, Check> = {
   },
   connectivity: {
     help: 'conductance inside vs across manifolds and the eigengap as augmentation σ grows',
-    options: {
-      manifolds: { type: 'string', help: 'r manifolds (default 3)' },
-      vertices: { type: 'string', help: 'N vertices (default 600)' },
-      separation: { type: 'string', help: 'distance between manifolds in units of their spread (default 6)' },
-    },
-    async run(v) {
-      const r = connectivityCheck({
-        manifolds: int(v, 'manifolds'),
-        vertices: int(v, 'vertices'),
-        separation: num(v, 'separation'),
-        seed: seed(v),
-      });
+    schema: CONNECTIVITY_OPTIONS,
+    async run(options) {
+      const r = connectivityCheck(options as ConnectivityOptions);
       const table = formatTable(
         ['σ', 'φ across', 'φ inside', 'λ_r', 'λ_{r+1}', 'gap'],
         r.rows.map((x) => [
@@ -190,24 +150,9 @@ const CHECKS: Record<string, Check> = {
   },
   real: {
     help: 'the positive-pair graph of real images: edge weight inside classes, near-1 eigenvalues vs classes',
-    options: {
-      dataset: { type: 'string', help: 'dataset (default mnist)' },
-      images: { type: 'string', help: 'N images, balanced over classes (default 2000)' },
-      augmentations: { type: 'string', help: 'M views per image (default 5)' },
-      neighbors: { type: 'string', help: 'nearest neighbours per view (default 10)' },
-      preset: { type: 'string', help: 'augmentation preset (default: mnist for 1 channel, cifar for 3)' },
-      run: { type: 'string', help: "a pretraining run folder: neighbours in its encoder's feature space" },
-    },
-    async run(v) {
-      const r = await realGraphCheck({
-        dataset: v.dataset as string | undefined,
-        images: int(v, 'images'),
-        augmentations: int(v, 'augmentations'),
-        k: int(v, 'neighbors'),
-        preset: v.preset as string | undefined,
-        run: v.run as string | undefined,
-        seed: seed(v),
-      });
+    schema: REAL_OPTIONS,
+    async run(options) {
+      const r = await realGraphCheck(options as RealGraphOptions);
       const f = r.edgeFractions;
       const table = formatTable(
         ['quantity', 'value'],
@@ -232,7 +177,14 @@ const CHECKS: Record<string, Check> = {
 
 function usage(): string {
   const rows = Object.entries(CHECKS).map(([name, c]) => `  ${name.padEnd(13)} ${c.help}`);
-  return `usage: specl theory <check> [--out DIR] [--seed N] [--json] [options]\n\nchecks:\n${rows.join('\n')}\n\nspecl theory <check> --help for its options; every check writes <out>/<check>.json and SVG figures`;
+  return `usage: specl theory <check> [options] [--out DIR] [--json]\n\nchecks:\n${rows.join('\n')}\n\nspecl theory <check> --help for its options; every check writes <out>/<check>.json and SVG figures`;
+}
+
+/** `specl theory <check> --help`: the check's flags, defaults and help, all from its schema. */
+export function checkUsage(name: string): string {
+  const check = CHECKS[name];
+  if (!check) throw new Error(`theory: unknown check '${name}' (expected: ${Object.keys(CHECKS).join(', ')})`);
+  return `usage: specl theory ${name} [options]\n  ${check.help}\n\noptions:\n${flagHelp(flagsOf(check.schema, { all: true }), COMMAND_HELP)}`;
 }
 
 /** `specl theory <check> …`. */
@@ -244,34 +196,19 @@ export async function theoryCommand(argv: string[]): Promise<void> {
   }
   const check = CHECKS[name];
   if (!check) throw new Error(`theory: unknown check '${name}' (expected: ${Object.keys(CHECKS).join(', ')})`);
-  const options = Object.fromEntries(Object.entries(check.options).map(([k, o]) => [k, { type: o.type }])) as Record<
-    string,
-    { type: 'string' | 'boolean' }
-  >;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      ...options,
-      out: { type: 'string', default: join('out', 'theory') },
-      seed: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    const rows = Object.entries(check.options).map(([k, o]) => `  --${k.padEnd(14)} ${o.help}`);
-    console.log(
-      `usage: specl theory ${name} [options]\n  ${check.help}\n\n${rows.join('\n')}\n  --out DIR        output folder (default out/theory)\n  --seed N         seed (default 0)\n  --json           print the JSON instead of the table`,
-    );
+  const parsed = parseFlags(rest, flagsOf(check.schema, { all: true }), COMMAND_FLAGS);
+  const command = parsed.rest as { out?: string; json?: boolean; help?: boolean };
+  if (command.help) {
+    console.log(checkUsage(name));
     return;
   }
-  const { result: raw, figures, table } = await check.run(values);
+  const { result: raw, figures, table } = await check.run(Object.fromEntries(parsed.values));
   const result = plain(raw);
-  const out = resolve(values.out as string);
+  const out = resolve(command.out ?? OUT_DEFAULT);
   mkdirSync(out, { recursive: true });
   writeJsonAtomic(join(out, `${name}.json`), result);
   for (const [file, svg] of Object.entries(figures)) writeFileAtomic(join(out, file), svg);
-  if (values.json) {
+  if (command.json) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }

@@ -8,6 +8,18 @@
  * computed batched with tensor ops (in chunks of images, to bound memory).
  * Float results are rounded half up (⌊v + ½⌋) and clamped to 0…255.
  */
+import {
+  checked,
+  fail,
+  finite,
+  listOf,
+  nonNegative,
+  nonNegativeInt,
+  numberIn,
+  oneOf,
+  positiveInt,
+  refine,
+} from '../options/index.ts';
 import { cat, Generator, nnf, opT, rand, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import type { ImageSplit, LabeledDataset } from './dataset.ts';
 
@@ -59,7 +71,7 @@ function cosSin(degrees: number): [number, number] {
  */
 export function rotateImages(images: Tensor, degrees: number): Tensor {
   checkImages(images, 'rotateImages');
-  if (!Number.isFinite(degrees)) throw new Error(`rotateImages: degrees must be a finite number, got ${degrees}`);
+  checked('rotateImages', 'degrees', finite, degrees);
   const [, C, H, W] = images.shape as [number, number, number, number];
   const [c, s] = cosSin(degrees);
   return tidy(() => {
@@ -84,9 +96,10 @@ export function invertImages(images: Tensor): Tensor {
   return opT('aten::rsub.Scalar', [images, 255, 1]);
 }
 
+const RGB = refine(listOf(numberIn(0, 1), { min: 3, max: 3 }), 'three numbers in [0, 1]', () => true);
+
 function checkRgb(rgb: readonly number[], fn: string): void {
-  if (!Array.isArray(rgb) || rgb.length !== 3 || rgb.some((v) => !(v >= 0 && v <= 1)))
-    throw new Error(`${fn}: rgb must be three numbers in [0, 1], got [${rgb}]`);
+  checked(fn, 'rgb', RGB, rgb);
 }
 
 /**
@@ -131,20 +144,23 @@ export interface TextureOptions {
  * noise n×3×g×g), so texture i does not depend on the chunking.
  */
 export function proceduralTextures(n: number, height: number, width: number, opts: TextureOptions): Tensor {
-  for (const [k, v] of Object.entries({ n, height, width }))
-    if (!Number.isInteger(v) || v < 0)
-      throw new Error(`proceduralTextures: ${k} must be a non-negative integer, got ${v}`);
+  const fn = 'proceduralTextures';
+  for (const [k, v] of Object.entries({ n, height, width })) checked(fn, k, nonNegativeInt, v);
   const K = opts.gratings ?? 3;
   const lo = opts.minCycles ?? 1;
   const hi = opts.maxCycles ?? 6;
   const beta = opts.noise ?? 0.3;
   const G = opts.noiseGrid ?? 4;
-  if (!Number.isInteger(K) || K < 1)
-    throw new Error(`proceduralTextures: gratings must be a positive integer, got ${K}`);
-  if (!(lo >= 0 && hi >= lo)) throw new Error(`proceduralTextures: need 0 ≤ minCycles ≤ maxCycles, got ${lo}, ${hi}`);
-  if (!(beta >= 0 && beta <= 1)) throw new Error(`proceduralTextures: noise must be in [0, 1], got ${beta}`);
-  if (!Number.isInteger(G) || G < 1)
-    throw new Error(`proceduralTextures: noiseGrid must be a positive integer, got ${G}`);
+  checked(fn, 'gratings', positiveInt, K);
+  checked(fn, 'minCycles', nonNegative, lo);
+  checked(
+    fn,
+    'maxCycles',
+    refine(finite, `a finite number ≥ minCycles (${lo})`, (x) => x >= lo),
+    hi,
+  );
+  checked(fn, 'noise', numberIn(0, 1), beta);
+  checked(fn, 'noiseGrid', positiveInt, G);
   return tidy(() => {
     const g = new Generator(opts.seed);
     const u = rand([n, K, 3], { generator: g });
@@ -235,7 +251,7 @@ function shiftImages(images: Tensor, kind: DomainShiftKind, opts: DomainShiftOpt
     case 'texture':
       return textureBackground(images, { ...opts, seed: opts.seed ?? 0 });
     default:
-      throw new Error(`domainShift: kind must be one of ${KINDS.join(', ')}, got '${kind as string}'`);
+      return fail('domainShift', 'kind', oneOf(KINDS).expect, kind);
   }
 }
 

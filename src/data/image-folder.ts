@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { checked, listOf, oneOf, positiveInt, refine, unitInterval } from '../options/index.ts';
 import { Generator, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import type { ImageSplit, LabeledDataset, UnlabeledDataset } from './dataset.ts';
 
@@ -36,6 +37,14 @@ const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory()
 const visible = (name: string): boolean => !name.startsWith('.');
 /** Code-unit order, the order of Python's sorted() that torchvision uses. */
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const SIZE = refine(listOf(positiveInt, { min: 2, max: 2 }), '[height, width] with positive integers', () => true);
+
+/** The decoding options' values, checked before any file is read. */
+function checkDecodeOptions(fn: string, opts: DecodeOptions): void {
+  if (opts.channels !== undefined) checked(fn, 'channels', oneOf([1, 3]), opts.channels);
+  if (opts.size !== undefined) checked(fn, 'size', SIZE, opts.size);
+}
 
 function requireDir(dir: string, what: string): void {
   if (!isDir(dir)) throw new Error(`${dir}: ${what} not found (expected a folder)`);
@@ -122,10 +131,7 @@ async function decodeAll(
   like?: { height: number; width: number; from: string },
 ): Promise<Tensor> {
   const channels = opts.channels ?? 3;
-  if (channels !== 1 && channels !== 3) throw new Error(`channels must be 1 or 3, got ${String(channels)}`);
   const size = opts.size;
-  if (size !== undefined && !(size.length === 2 && size.every((s) => Number.isInteger(s) && s > 0)))
-    throw new Error(`size must be [height, width] with positive integers, got [${size}]`);
   let h = size?.[0] ?? 0;
   let w = size?.[1] ?? 0;
   let first = '';
@@ -202,6 +208,7 @@ async function loadClassFolders(
  * uint8 N×C×H×W, ordered by class, then file name.
  */
 export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<LabeledDataset> {
+  checkDecodeOptions('imageFolder', opts);
   requireDir(dir, 'image folder');
   const name = basename(resolve(dir));
   const trainDir = join(dir, 'train');
@@ -230,9 +237,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     }
   }
 
-  const testFraction = opts.testFraction ?? 0.2;
-  if (!(testFraction >= 0 && testFraction < 1))
-    throw new Error(`testFraction must be in [0, 1), got ${String(testFraction)}`);
+  const testFraction = checked('imageFolder', 'testFraction', unitInterval, opts.testFraction ?? 0.2);
   const { classes, files } = classFiles(dir);
   const images = await decodeAll(files.flat(), opts);
   const g = new Generator(opts.seed ?? 0);
@@ -273,6 +278,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
  * N×C×H×W.
  */
 export async function unlabeledFolder(dir: string, opts: DecodeOptions = {}): Promise<UnlabeledDataset> {
+  checkDecodeOptions('unlabeledFolder', opts);
   requireDir(dir, 'image folder');
   const files = imageFilesDeep(dir);
   if (files.length === 0) throw new Error(`${dir}: no PNG/JPEG images in this folder or its sub-folders`);

@@ -2,6 +2,7 @@
  * Class-balanced labeled subsets for label-efficiency curves: the linear
  * probe (or a supervised baseline) sees only m labeled images per class.
  */
+import { checked, positiveInt } from '../options/index.ts';
 import { type Tensor, tensor } from '../tensor/index.ts';
 import type { ImageSplit } from './dataset.ts';
 import { drawPerClass, indicesByClass, resolveNumClasses, subsetOf } from './subset.ts';
@@ -25,7 +26,7 @@ export interface LabeledSubsetOptions {
  */
 export function labeledSubset(split: ImageSplit, opts: LabeledSubsetOptions): { split: ImageSplit; indices: Tensor } {
   const m = opts.perClass;
-  if (!Number.isInteger(m) || m < 1) throw new Error(`labeledSubset: perClass must be a positive integer, got ${m}`);
+  checked('labeledSubset', 'perClass', positiveInt, m);
   const C = resolveNumClasses(split.labels, opts.numClasses, 'labeledSubset');
   const chosen = drawPerClass(
     indicesByClass(split.labels, C, 'labeledSubset'),

@@ -5,12 +5,14 @@
  * whose class frequencies fall off with imbalance ratio
  * r = min_c n_c / max_c n_c.
  */
+import { checked, fail, finite, intAtLeast, numberIn, oneOf, positive, positiveInt, refine } from '../options/index.ts';
 import { Generator, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import type { ImageSplit } from './dataset.ts';
 import { drawPerClass, indicesByClass, resolveNumClasses, subsetOf } from './subset.ts';
 
 /** How class frequency falls off with the class's rank c = 0…C−1 (rank 0 = most frequent). */
 export type LongTailProfile = 'exponential' | 'pareto' | 'step';
+const PROFILES: readonly LongTailProfile[] = ['exponential', 'pareto', 'step'];
 
 export interface LongTailCountOptions {
   /** Number of classes C ≥ 1. */
@@ -38,8 +40,8 @@ export function longTailWeights(
   stepFraction = 0.5,
 ): number[] {
   const C = numClasses;
-  if (!Number.isInteger(C) || C < 1) throw new Error(`longTail: numClasses must be a positive integer, got ${C}`);
-  if (!(ratio > 0 && ratio <= 1)) throw new Error(`longTail: ratio must be in (0, 1], got ${ratio}`);
+  checked('longTail', 'numClasses', positiveInt, C);
+  checked('longTail', 'ratio', numberIn(0, 1, 'lower'), ratio);
   switch (profile) {
     case 'exponential':
       return Array.from({ length: C }, (_, c) => (C === 1 ? 1 : ratio ** (c / (C - 1))));
@@ -48,13 +50,12 @@ export function longTailWeights(
       return Array.from({ length: C }, (_, c) => (c + 1) ** -alpha);
     }
     case 'step': {
-      if (!(stepFraction >= 0 && stepFraction <= 1))
-        throw new Error(`longTail: stepFraction must be in [0, 1], got ${stepFraction}`);
+      checked('longTail', 'stepFraction', numberIn(0, 1), stepFraction);
       const rare = Math.floor(stepFraction * C);
       return Array.from({ length: C }, (_, c) => (c >= C - rare ? ratio : 1));
     }
     default:
-      throw new Error(`longTail: profile must be 'exponential', 'pareto' or 'step', got '${profile as string}'`);
+      return fail('longTail', 'profile', oneOf(PROFILES).expect, profile);
   }
 }
 
@@ -70,8 +71,8 @@ export function longTailWeights(
 export function longTailCounts(opts: LongTailCountOptions): number[] {
   const { numClasses: C, n, ratio } = opts;
   const w = longTailWeights(C, ratio, opts.profile ?? 'exponential', opts.stepFraction ?? 0.5);
-  if (!Number.isInteger(n) || n < C)
-    throw new Error(`longTailCounts: n must be an integer ≥ numClasses = ${C} (one image per class), got ${n}`);
+  const atLeastC = refine(intAtLeast(C), `an integer ≥ numClasses = ${C} (one image per class)`, () => true);
+  checked('longTailCounts', 'n', atLeastC, n);
   const total = w.reduce((a, b) => a + b, 0);
   const q = w.map((v) => (n * v) / total);
   const counts = q.map(Math.floor);
@@ -111,10 +112,8 @@ export function imbalanceRatio(counts: number[]): number {
  * @param imbalancedAcc A(n, r)
  */
 export function relativeGap(balancedAcc: number, imbalancedAcc: number): number {
-  if (!(balancedAcc > 0) || !Number.isFinite(balancedAcc))
-    throw new Error(`relativeGap: balancedAcc must be a positive number, got ${balancedAcc}`);
-  if (!Number.isFinite(imbalancedAcc))
-    throw new Error(`relativeGap: imbalancedAcc must be finite, got ${imbalancedAcc}`);
+  checked('relativeGap', 'balancedAcc', positive, balancedAcc);
+  checked('relativeGap', 'imbalancedAcc', finite, imbalancedAcc);
   return (balancedAcc - imbalancedAcc) / balancedAcc;
 }
 

@@ -3,6 +3,7 @@
  * and drawing a given number of images of each class without replacement.
  * The samplers (long tail, labeled subsets) share these.
  */
+import { checked, nonNegativeInt, positiveInt } from '../options/index.ts';
 import { Generator, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import type { ImageSplit } from './dataset.ts';
 
@@ -50,8 +51,7 @@ export function subsetOf(split: ImageSplit, indices: Tensor | number[]): ImageSp
 
 /** Host copy of integer labels, each checked to lie in 0…numClasses−1. */
 function labelArray(labels: Tensor, numClasses: number, fn: string): number[] {
-  if (!Number.isInteger(numClasses) || numClasses < 1)
-    throw new Error(`${fn}: numClasses must be a positive integer, got ${numClasses}`);
+  checked(fn, 'numClasses', positiveInt, numClasses);
   if (labels.ndim !== 1) throw new Error(`${fn}: labels must be 1-D (N), got shape [${labels.shape}]`);
   if (!INTEGER_DTYPES.has(labels.dtype))
     throw new Error(`${fn}: labels must have an integer dtype, got ${labels.dtype}`);
@@ -98,8 +98,7 @@ export function drawPerClass(byClass: number[][], counts: number[], seed: number
     throw new Error(`${fn}: ${counts.length} per-class counts for ${byClass.length} classes`);
   counts.forEach((k, c) => {
     const have = byClass[c]?.length ?? 0;
-    if (!Number.isInteger(k) || k < 0)
-      throw new Error(`${fn}: count for class ${c} must be a non-negative integer, got ${k}`);
+    checked(fn, `count for class ${c}`, nonNegativeInt, k);
     if (k > have) throw new Error(`${fn}: class ${c} needs ${k} images but the split has only ${have}`);
   });
   const g = new Generator(seed);

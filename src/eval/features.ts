@@ -7,6 +7,7 @@
 import { normalizeImages } from '../data/normalize-images.ts';
 import type { ImageEncoder } from '../nn/index.ts';
 import { cat, noGrad, type Tensor, tidy } from '../tensor/index.ts';
+import type { EvalProgress } from './progress.ts';
 
 export interface PixelNormalization {
   /** Per-channel mean of pixel values in [0, 1] (one value, or one per channel). */
@@ -18,6 +19,8 @@ export interface PixelNormalization {
 export interface FeatureOptions extends PixelNormalization {
   /** Images per forward pass. Default 512. */
   batchSize?: number;
+  /** A 'features' event after every batch (done and total images). */
+  onProgress?: (e: EvalProgress) => void;
 }
 
 /**
@@ -36,8 +39,12 @@ export function extractFeatures(encoder: ImageEncoder, images: Tensor, o: Featur
   encoder.eval();
   try {
     return noGrad(() =>
-      batched(images, o.batchSize ?? 512, 'extractFeatures', (x) =>
-        encoder.forward(normalizeImages(x, o.mean, o.std)).float(),
+      batched(
+        images,
+        o.batchSize ?? 512,
+        'extractFeatures',
+        (x) => encoder.forward(normalizeImages(x, o.mean, o.std)).float(),
+        o.onProgress,
       ),
     );
   } finally {
@@ -50,20 +57,39 @@ export function extractFeatures(encoder: ImageEncoder, images: Tensor, o: Featur
  * flattened in C×H×W order, as an N×(C·H·W) float32 tensor. A linear probe on
  * these is the floor an encoder's features must beat.
  */
-export function rawPixelFeatures(images: Tensor, o: PixelNormalization): Tensor {
+export function rawPixelFeatures(
+  images: Tensor,
+  o: PixelNormalization & { onProgress?: (e: EvalProgress) => void },
+): Tensor {
   const c = checkImages(images, 'rawPixelFeatures');
   checkNormalization(o, c, 'rawPixelFeatures');
-  return batched(images, 4096, 'rawPixelFeatures', (x) => normalizeImages(x, o.mean, o.std).contiguous().flatten(1));
+  return batched(
+    images,
+    4096,
+    'rawPixelFeatures',
+    (x) => normalizeImages(x, o.mean, o.std).contiguous().flatten(1),
+    o.onProgress,
+  );
 }
 
 /** fn on consecutive batches of `images`, each in its own scope, concatenated once at the end. */
-function batched(images: Tensor, batchSize: number, fn: string, f: (x: Tensor) => Tensor): Tensor {
+function batched(
+  images: Tensor,
+  batchSize: number,
+  fn: string,
+  f: (x: Tensor) => Tensor,
+  onProgress?: (e: EvalProgress) => void,
+): Tensor {
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
     throw new Error(`${fn}: batchSize must be a positive integer, got ${batchSize}`);
   const n = images.size(0);
   const parts: Tensor[] = [];
   try {
-    for (let i = 0; i < n; i += batchSize) parts.push(tidy(() => f(images.narrow(0, i, Math.min(batchSize, n - i)))));
+    for (let i = 0; i < n; i += batchSize) {
+      const len = Math.min(batchSize, n - i);
+      parts.push(tidy(() => f(images.narrow(0, i, len))));
+      onProgress?.({ phase: 'features', done: i + len, total: n });
+    }
     if (parts.length === 0) return tidy(() => f(images)); // N = 0: an empty N×d tensor of the right d
     return parts.length === 1 ? (parts.pop() as Tensor) : cat(parts);
   } finally {

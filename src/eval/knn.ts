@@ -7,6 +7,7 @@
 import { cat, type Tensor, tidy, zeros } from '../tensor/index.ts';
 import { accuracy } from './accuracy.ts';
 import { checkLabels } from './logistic-regression.ts';
+import type { EvalProgress } from './progress.ts';
 
 export interface KnnOptions {
   numClasses: number;
@@ -16,6 +17,8 @@ export interface KnnOptions {
   temperature?: number;
   /** Queries per block (bounds memory at chunk × bank similarities). Default 1024. */
   chunk?: number;
+  /** A 'knn' event after every block of queries (done and total queries). */
+  onProgress?: (e: EvalProgress) => void;
 }
 
 /**
@@ -60,6 +63,7 @@ export function knnClassify(bankFeatures: Tensor, bankLabels: Tensor, queryFeatu
             .argmax(1);
         }),
       );
+      o.onProgress?.({ phase: 'knn', done: Math.min(i + chunk, m), total: m });
     }
     return parts.length === 0 ? zeros([0], { dtype: 'int64' }) : cat(parts);
   });

@@ -6,6 +6,7 @@
 import { drawPerClass, indicesByClass } from '../data/index.ts';
 import { type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { type LinearProbeResult, linearProbe, type ProbeOptions } from './linear-probe.ts';
+import type { EvalProgress } from './progress.ts';
 
 export interface LabelEfficiencyOptions {
   trainFeatures: Tensor;
@@ -21,6 +22,8 @@ export interface LabelEfficiencyOptions {
   probe?: ProbeOptions;
   /** Called after every run (for progress reports): the train indices it used and its probe result. */
   onRun?: (run: { perClass: number | 'all'; seed: number; indices: number[]; result: LinearProbeResult }) => void;
+  /** Progress of every probe fit (fit 'label-efficiency', with its perClass and seed). */
+  onProgress?: (e: EvalProgress) => void;
 }
 
 export interface LabelEfficiencyRow {
@@ -57,6 +60,16 @@ export function labelEfficiency(o: LabelEfficiencyOptions): LabelEfficiencyRow[]
   const byClass = indicesByClass(o.trainLabels, o.numClasses, 'labelEfficiency');
   const seedFree = (o.probe?.method ?? 'lbfgs') === 'lbfgs' && o.probe?.l2 !== 'auto';
   const all = Array.from({ length: n }, (_, i) => i);
+  const progress = o.onProgress ?? o.probe?.onProgress;
+  const fitProgress = (m: number | 'all', seed: number) =>
+    progress
+      ? (e: EvalProgress) =>
+          progress(
+            e.phase === 'probe' || e.phase === 'probe-done'
+              ? { ...e, fit: e.fit === 'final' ? 'label-efficiency' : e.fit, perClass: m, seed }
+              : e,
+          )
+      : undefined;
 
   return perClass.map((m) => {
     const runs: number[] = [];
@@ -71,6 +84,7 @@ export function labelEfficiency(o: LabelEfficiencyOptions): LabelEfficiencyRow[]
               const idx = tensor(BigInt64Array.from(indices, BigInt), [indices.length]);
               return linearProbe({
                 ...o.probe,
+                onProgress: fitProgress(m, seed),
                 seed,
                 trainFeatures: m === 'all' ? o.trainFeatures : o.trainFeatures.indexSelect(0, idx),
                 trainLabels: m === 'all' ? o.trainLabels : o.trainLabels.indexSelect(0, idx),

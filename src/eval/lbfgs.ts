@@ -29,6 +29,19 @@ export interface LbfgsOptions {
   c1?: number;
   /** Curvature constant c₂ of the strong Wolfe conditions. Default 0.9. */
   c2?: number;
+  /** Called after every accepted step (for progress reports); iterations count from 1. */
+  onIteration?: (it: LbfgsIteration) => void;
+}
+
+/** The state after an accepted step, as given to `onIteration`. */
+export interface LbfgsIteration {
+  iteration: number;
+  /** f at the new iterate. */
+  loss: number;
+  /** ‖∇f‖∞ at the new iterate. */
+  gradNorm: number;
+  /** Function-and-gradient evaluations so far. */
+  evaluations: number;
 }
 
 /** Why the minimizer stopped. */
@@ -293,6 +306,7 @@ export function lbfgs(f: Objective, x0: Tensor, opts: LbfgsOptions = {}): LbfgsR
       loss = point.f;
       gradNorm = tidy(() => grad.abs().max().item());
       iterations++;
+      opts.onIteration?.({ iteration: iterations, loss, gradNorm, evaluations });
       if (gradNorm <= gradTolerance) {
         stop = 'gradient';
         break;

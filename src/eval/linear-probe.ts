@@ -13,6 +13,7 @@ import {
   type LogisticRegressionOptions,
   logisticLoss,
 } from './logistic-regression.ts';
+import type { EvalProgress, ProbeFit, ProbeStop } from './progress.ts';
 import { fitSoftmaxSgd, type SoftmaxSgdOptions } from './softmax-sgd.ts';
 import { fitStandardizer } from './standardize.ts';
 
@@ -37,6 +38,11 @@ export interface ProbeOptions {
   lbfgs?: Pick<LogisticRegressionOptions, 'maxIterations' | 'tolerance' | 'lossTolerance' | 'history' | 'dtype'>;
   /** SGD settings (method 'sgd'): epochs 100, batchSize 256, lr 0.1, momentum 0.9 by default. */
   sgd?: Pick<SoftmaxSgdOptions, 'epochs' | 'batchSize' | 'lr' | 'momentum'>;
+  /**
+   * Progress of every fit: a 'probe' event per L-BFGS iteration (per epoch with SGD) and a
+   * 'probe-done' event when the fit ends (with `converged` and why it stopped).
+   */
+  onProgress?: (e: EvalProgress) => void;
 }
 
 export interface LinearProbeOptions extends ProbeOptions {
@@ -63,6 +69,10 @@ export interface LinearProbeResult {
   loss: number;
   /** L-BFGS: whether a tolerance was met. SGD: always true (it runs its fixed schedule). */
   converged: boolean;
+  /** Why the final fit stopped ('schedule' for SGD). */
+  stop: ProbeStop;
+  /** The iteration cap of the final fit (L-BFGS maxIterations; SGD steps of the schedule). */
+  maxIterations: number;
   /** With 'auto': held-out accuracy of each candidate λ. */
   validation?: { l2: number; top1: number }[];
   /** Wall-clock time of the whole probe. */
@@ -108,7 +118,7 @@ export function linearProbe(o: LinearProbeOptions): LinearProbeResult {
     l2 = o.l2 ?? 1e-4;
     if (!(Number.isFinite(l2) && l2 >= 0)) throw new Error(`linearProbe: l2 must be ≥ 0 or 'auto', got ${l2}`);
   }
-  const r = fitAndScore(o.trainFeatures, o.trainLabels, o.testFeatures, o.testLabels, o, method, l2);
+  const r = fitAndScore(o.trainFeatures, o.trainLabels, o.testFeatures, o.testLabels, o, method, l2, 'final');
   return { ...r, method, l2, ...(validation ? { validation } : {}), seconds: (performance.now() - start) / 1000 };
 }
 
@@ -121,7 +131,18 @@ function fitAndScore(
   o: LinearProbeOptions,
   method: 'lbfgs' | 'sgd',
   l2: number,
-): { top1: number; trainTop1: number; iterations: number; loss: number; converged: boolean } {
+  fit: ProbeFit,
+): {
+  top1: number;
+  trainTop1: number;
+  iterations: number;
+  maxIterations: number;
+  loss: number;
+  converged: boolean;
+  stop: ProbeStop;
+} {
+  const start = performance.now();
+  const emit = o.onProgress;
   return tidy(() => {
     const s = fitStandardizer(xTrain);
     const train = s.apply(xTrain);
@@ -129,25 +150,72 @@ function fitAndScore(
     s.dispose();
     let model: LinearClassifier;
     let iterations: number;
+    let maxIterations: number;
     let converged: boolean;
+    let stop: ProbeStop;
+    const epochs = o.sgd?.epochs ?? 100; // fitSoftmaxSgd's default
     if (method === 'lbfgs') {
-      const r = fitLogisticRegression(train, yTrain, { ...o.lbfgs, numClasses: o.numClasses, l2 });
+      maxIterations = o.lbfgs?.maxIterations ?? 500;
+      const cap = maxIterations;
+      const r = fitLogisticRegression(train, yTrain, {
+        ...o.lbfgs,
+        numClasses: o.numClasses,
+        l2,
+        onIteration: emit
+          ? (it) =>
+              emit({
+                phase: 'probe',
+                fit,
+                l2,
+                iteration: it.iteration,
+                maxIterations: cap,
+                loss: it.loss,
+                gradNorm: it.gradNorm,
+              })
+          : undefined,
+      });
       model = r;
       iterations = r.iterations;
       converged = r.converged;
+      stop = r.stop;
     } else {
-      const r = fitSoftmaxSgd(train, yTrain, { ...o.sgd, numClasses: o.numClasses, l2, seed: o.seed ?? 0 });
+      const r = fitSoftmaxSgd(train, yTrain, {
+        ...o.sgd,
+        numClasses: o.numClasses,
+        l2,
+        seed: o.seed ?? 0,
+        onEpoch: emit
+          ? (e) => emit({ phase: 'probe', fit, l2, iteration: e.epoch, maxIterations: e.epochs, loss: e.loss })
+          : undefined,
+      });
       model = r;
       iterations = r.steps;
+      maxIterations = r.steps;
       converged = true;
+      stop = 'schedule';
     }
     try {
+      const loss = logisticLoss(model, train, yTrain, l2);
+      emit?.({
+        phase: 'probe-done',
+        fit,
+        l2,
+        converged,
+        stop,
+        // Events count SGD in epochs, as its 'probe' events do.
+        iterations: method === 'lbfgs' ? iterations : epochs,
+        maxIterations: method === 'lbfgs' ? maxIterations : epochs,
+        loss,
+        seconds: (performance.now() - start) / 1000,
+      });
       return {
         top1: accuracy(model.predict(test), yTest),
         trainTop1: accuracy(model.predict(train), yTrain),
         iterations,
-        loss: logisticLoss(model, train, yTrain, l2),
+        maxIterations,
+        loss,
         converged,
+        stop,
       };
     } finally {
       model.dispose();
@@ -180,7 +248,7 @@ function selectL2(o: LinearProbeOptions): { l2: number; top1: number }[] {
     const yFit = o.trainLabels.indexSelect(0, iFit);
     const xVal = o.trainFeatures.indexSelect(0, iVal);
     const yVal = o.trainLabels.indexSelect(0, iVal);
-    return grid.map((l2) => ({ l2, top1: fitAndScore(xFit, yFit, xVal, yVal, o, method, l2).top1 }));
+    return grid.map((l2) => ({ l2, top1: fitAndScore(xFit, yFit, xVal, yVal, o, method, l2, 'validation').top1 }));
   });
 }
 

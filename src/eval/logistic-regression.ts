@@ -3,7 +3,7 @@
  * full-batch L-BFGS: the linear probe's classifier.
  */
 import { cat, isFloating, nnf, opT, type Tensor, tidy, zeros } from '../tensor/index.ts';
-import { type LbfgsStop, lbfgs } from './lbfgs.ts';
+import { type LbfgsIteration, type LbfgsStop, lbfgs } from './lbfgs.ts';
 
 export interface LogisticRegressionOptions {
   /** C: number of classes; labels lie in 0…C−1. */
@@ -20,6 +20,8 @@ export interface LogisticRegressionOptions {
   history?: number;
   /** Arithmetic precision; features are converted to it. Default 'float32'. */
   dtype?: 'float32' | 'float64';
+  /** Called after every L-BFGS iteration (for progress reports). */
+  onIteration?: (it: LbfgsIteration) => void;
 }
 
 /** A linear classifier: logits = x·Wᵀ + b. */
@@ -100,6 +102,7 @@ export function fitLogisticRegression(x: Tensor, y: Tensor, o: LogisticRegressio
       gradTolerance: o.tolerance ?? 1e-5,
       lossTolerance: o.lossTolerance ?? 1e-9,
       history: o.history ?? 10,
+      onIteration: o.onIteration,
     });
     const { W, b } = split(r.x);
     const weight = W.clone();

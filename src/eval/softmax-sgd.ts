@@ -21,6 +21,8 @@ export interface SoftmaxSgdOptions {
   momentum?: number;
   /** Seeds the shuffling. Default 0. */
   seed?: number;
+  /** Called after every epoch (for progress reports) with the epoch's mean batch loss (data term only). */
+  onEpoch?: (e: { epoch: number; epochs: number; loss: number }) => void;
 }
 
 export interface SoftmaxSgdResult extends LinearClassifier {
@@ -73,6 +75,8 @@ export function fitSoftmaxSgd(x: Tensor, y: Tensor, o: SoftmaxSgdOptions): Softm
   try {
     for (let e = 0; e < epochs; e++) {
       const perm = randperm(n, { generator: gen });
+      let lossSum = 0;
+      let batches = 0;
       for (let i = 0; i < n; i += batch) {
         applySchedule(opt, schedule, step);
         tidy(() => {
@@ -81,10 +85,13 @@ export function fitSoftmaxSgd(x: Tensor, y: Tensor, o: SoftmaxSgdOptions): Softm
           opt.zeroGrad();
           loss.backward();
           opt.step();
+          if (o.onEpoch) lossSum += loss.item(); // a host sync per step, only when someone listens
         });
+        batches++;
         step++;
       }
       perm.dispose();
+      o.onEpoch?.({ epoch: e + 1, epochs, loss: lossSum / batches });
     }
   } finally {
     opt.dispose();

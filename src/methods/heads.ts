@@ -47,3 +47,12 @@ export function mlpHead(d: number, h: number, k: number, generator?: Generator):
 export function plainMlpHead(d: number, h: number, k: number, generator?: Generator): MLP {
   return new MLP([d, h, k], { generator });
 }
+
+/**
+ * Linear(d→h)+BN+ReLU, Linear(h→h)+BN+ReLU, Linear(h→k): the 3-layer
+ * projector of Barlow Twins (Zbontar et al. 2021) and expander of VICReg
+ * (Bardes et al. 2022), 8192 wide on ImageNet in both papers.
+ */
+export function threeLayerProjector(d: number, h: number, k: number, generator?: Generator): MLP {
+  return new MLP([d, h, h, k], { batchNorm: true, generator });
+}

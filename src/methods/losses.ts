@@ -180,3 +180,116 @@ export function swavLoss(scores1: Tensor, scores2: Tensor, q1: Tensor, q2: Tenso
     return term(q1, scores2).add(term(q2, scores1)).mul(-0.5);
   });
 }
+
+function checkNonNegative(fn: string, name: string, v: number): void {
+  if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${fn}: ${name} must be a finite number ≥ 0, got ${v}`);
+}
+
+/** k×k matrix of ones with a zero diagonal, for sums over i ≠ j. */
+function offDiagonalMask(k: number, like: Tensor): Tensor {
+  const o = { dtype: like.dtype, device: like.device };
+  return tidy(() => ones([k, k], o).sub(eye(k, k, o)));
+}
+
+export interface BarlowTwinsLoss {
+  /** onDiagonal + λ·offDiagonal, the value to minimize. */
+  loss: Tensor;
+  /** Σᵢ (1 − Cᵢᵢ)², the invariance term. */
+  onDiagonal: Tensor;
+  /** Σ_{i≠j} Cᵢⱼ², the redundancy-reduction term (not multiplied by λ). */
+  offDiagonal: Tensor;
+}
+
+/**
+ * Barlow Twins' loss (Zbontar, Jing, Misra, LeCun, Deny 2021) on two B×k
+ * projections of the same B images:
+ * 1. each dimension is standardized over the batch as the authors'
+ *    `BatchNorm1d(k, affine=False)` does in training mode:
+ *    ẑ_bj = (z_bj − μ_j)/√(σ²_j + ε) with μ_j the batch mean, σ²_j the biased
+ *    (1/B) batch variance and ε = 1e-5;
+ * 2. the cross-correlation C = ẑ1ᵀẑ2 / B (k×k);
+ * 3. onDiagonal = Σᵢ (1 − Cᵢᵢ)², offDiagonal = Σ_{i≠j} Cᵢⱼ²;
+ * 4. loss = onDiagonal + λ·offDiagonal.
+ * The paper's λ is 0.0051 (a recipe default, not chosen here). The statistics
+ * are those of this batch: under data parallelism the caller must gather (the
+ * authors use SyncBatchNorm and all-reduce C). Needs B ≥ 2.
+ */
+export function barlowTwinsLoss(z1: Tensor, z2: Tensor, lambda: number): BarlowTwinsLoss {
+  const fn = 'barlowTwinsLoss';
+  checkPair(fn, z1, z2, 2);
+  checkNonNegative(fn, 'lambda', lambda);
+  const [b, k] = z1.shape as [number, number];
+  const eps = 1e-5;
+  return tidy(() => {
+    const standardize = (z: Tensor): Tensor => z.sub(z.mean(0, true)).div(z.var(0, true, 0).add(eps).sqrt());
+    const c = standardize(z1).t().mm(standardize(z2)).div(b);
+    const onDiagonal = c.diagonal().neg().add(1).square().sum();
+    const offDiagonal = c.square().mul(offDiagonalMask(k, c)).sum();
+    return { loss: onDiagonal.add(offDiagonal.mul(lambda)), onDiagonal, offDiagonal };
+  });
+}
+
+export interface VicregLossOptions {
+  /** λ, the weight of the invariance term (VICReg's default 25). */
+  invariance: number;
+  /** μ, the weight of the variance term (default 25). */
+  variance: number;
+  /** ν, the weight of the covariance term (default 1). */
+  covariance: number;
+  /** ε inside the square root of the variance term (default 1e-4, as the authors' code). */
+  eps?: number;
+}
+
+export interface VicregLoss {
+  /** λ·invariance + μ·variance + ν·covariance, the value to minimize. */
+  loss: Tensor;
+  /** (1/(Bk))·Σ_b Σ_j (z1_bj − z2_bj)², the mean squared error (unweighted). */
+  invariance: Tensor;
+  /** ½·mean_j relu(1 − S1_j) + ½·mean_j relu(1 − S2_j) (unweighted). */
+  variance: Tensor;
+  /** (1/k)·Σ_{i≠j} Cov1ᵢⱼ² + (1/k)·Σ_{i≠j} Cov2ᵢⱼ² (unweighted). */
+  covariance: Tensor;
+}
+
+/**
+ * VICReg's loss (Bardes, Ponce, LeCun 2022), as the authors' `main_vicreg.py`
+ * computes it on two B×k projections z1, z2:
+ * - invariance s = (1/(Bk))·Σ_b Σ_j (z1_bj − z2_bj)² (`F.mse_loss`);
+ * - variance v = ½·(1/k)·Σ_j relu(1 − S1_j) + ½·(1/k)·Σ_j relu(1 − S2_j), with
+ *   S_j = √(Var(z_·j) + ε) and Var the unbiased (B − 1) batch variance;
+ * - covariance c = (1/k)·Σ_{i≠j} [Cov1]ᵢⱼ² + (1/k)·Σ_{i≠j} [Cov2]ᵢⱼ², with
+ *   Cov = (z − z̄)ᵀ(z − z̄)/(B − 1) the k×k batch covariance of each branch;
+ * - loss = λ·s + μ·v + ν·c (the paper's λ = μ = 25, ν = 1 are recipe defaults).
+ * The statistics are those of this batch: under data parallelism the caller
+ * must gather the projections first, as the authors do. Needs B ≥ 2.
+ */
+export function vicregLoss(z1: Tensor, z2: Tensor, o: VicregLossOptions): VicregLoss {
+  const fn = 'vicregLoss';
+  checkPair(fn, z1, z2, 2);
+  checkNonNegative(fn, 'invariance', o.invariance);
+  checkNonNegative(fn, 'variance', o.variance);
+  checkNonNegative(fn, 'covariance', o.covariance);
+  const eps = o.eps ?? 1e-4;
+  checkPositive(fn, 'eps', eps);
+  const [b, k] = z1.shape as [number, number];
+  return tidy(() => {
+    const invariance = z1.sub(z2).square().mean();
+    const mask = offDiagonalMask(k, z1);
+    const centered = [z1, z2].map((z) => z.sub(z.mean(0, true)));
+    const stdTerm = (x: Tensor): Tensor => x.var(0, false, 1).add(eps).sqrt().neg().add(1).relu().mean().div(2);
+    const covTerm = (x: Tensor): Tensor =>
+      x
+        .t()
+        .mm(x)
+        .div(b - 1)
+        .square()
+        .mul(mask)
+        .sum()
+        .div(k);
+    const [x, y] = centered as [Tensor, Tensor];
+    const variance = stdTerm(x).add(stdTerm(y));
+    const covariance = covTerm(x).add(covTerm(y));
+    const loss = invariance.mul(o.invariance).add(variance.mul(o.variance)).add(covariance.mul(o.covariance));
+    return { loss, invariance, variance, covariance };
+  });
+}

@@ -10,7 +10,16 @@ import type { ImageEncoder, Module } from '../nn/index.ts';
 import type { Generator, Tensor } from '../tensor/index.ts';
 
 /** Names of the methods specl implements. */
-export type MethodName = 'spectral' | 'simclr' | 'mocov2' | 'byol' | 'simsiam' | 'swav' | 'supervised';
+export type MethodName =
+  | 'spectral'
+  | 'simclr'
+  | 'mocov2'
+  | 'byol'
+  | 'simsiam'
+  | 'swav'
+  | 'barlowtwins'
+  | 'vicreg'
+  | 'supervised';
 
 /** JSON options of a method: its name plus its hyper-parameters (resolved defaults included). */
 export interface MethodConfig {
@@ -37,19 +46,12 @@ export interface MethodOutput {
   loss: Tensor;
   /** B×d output of the first view (projection or logits), for the collapse monitor. */
   embedding: Tensor;
-  /** Extra scalars to log (e.g. the two parts of the spectral loss). */
-  logs?: Record<string, number>;
-}
-
-/** Optimizer recipe of a method for a batch size (the authors' published settings, scaled). */
-export interface MethodRecipe {
-  optimizer: 'sgd' | 'lars';
-  /** Base learning rate already scaled to the batch size (e.g. 0.03·B/256). */
-  lr: number;
-  weightDecay: number;
-  momentum: number;
-  /** Warm-up length as a fraction of the run (the trainer converts it to steps). */
-  warmupFraction: number;
+  /**
+   * Parts of the loss to log (e.g. the two parts of the spectral loss), as
+   * 0-d tensors: the trainer reads them only at its log interval, so the
+   * steps between pay no host sync.
+   */
+  logs?: Record<string, Tensor>;
 }
 
 export interface Method {
@@ -62,8 +64,6 @@ export interface Method {
   readonly needsLabels: boolean;
   /** Trainable modules besides the encoder, as one module (checkpointed with it). */
   readonly heads: Module;
-  /** Hyper-parameters of the authors' recipe at this batch size. */
-  recipe(batchSize: number): MethodRecipe;
   /** The loss of one batch, in training mode, with autograd. */
   forward(encoder: ImageEncoder, batch: MethodBatch, ctx: MethodContext): MethodOutput;
   /** After each optimizer step, without grad: momentum updates, queue pushes. */

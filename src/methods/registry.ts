@@ -1,38 +1,39 @@
 /** Methods by name, so a run's JSON config rebuilds its method. */
 import type { EncoderScale } from '../nn/index.ts';
-import { byol, byolDefaults } from './byol.ts';
+import { didYouMean, OptionError } from '../options/index.ts';
+import { barlowTwins } from './barlow-twins.ts';
+import { byol } from './byol.ts';
+import type { MethodDefinition } from './define.ts';
 import type { Method, MethodConfig, MethodDeps, MethodName } from './method.ts';
-import { mocov2, mocov2Defaults } from './mocov2.ts';
-import { isSmallScale } from './options.ts';
-import { simclr, simclrDefaults } from './simclr.ts';
-import { simsiam, simsiamDefaults } from './simsiam.ts';
-import { spectral, spectralDefaults } from './spectral.ts';
-import { supervised, supervisedDefaults } from './supervised.ts';
-import { swav, swavDefaults } from './swav.ts';
+import { mocov2 } from './mocov2.ts';
+import { simclr } from './simclr.ts';
+import { simsiam } from './simsiam.ts';
+import { spectral } from './spectral.ts';
+import { supervised } from './supervised.ts';
+import { swav } from './swav.ts';
+import { vicreg } from './vicreg.ts';
 
-type Options = Record<string, unknown>;
-
-const METHODS: Record<
-  MethodName,
-  { create: (o: Options, deps: MethodDeps) => Method; defaults: (scale: EncoderScale) => MethodConfig }
-> = {
-  spectral: { create: spectral, defaults: spectralDefaults },
-  simclr: { create: simclr, defaults: simclrDefaults },
-  mocov2: { create: mocov2, defaults: mocov2Defaults },
-  byol: { create: byol, defaults: byolDefaults },
-  simsiam: { create: simsiam, defaults: simsiamDefaults },
-  swav: { create: swav, defaults: swavDefaults },
-  supervised: { create: supervised, defaults: supervisedDefaults },
+const METHODS: Record<MethodName, MethodDefinition<unknown>> = {
+  spectral,
+  simclr,
+  mocov2,
+  byol,
+  simsiam,
+  swav,
+  barlowtwins: barlowTwins,
+  vicreg,
+  supervised,
 };
 
 /** Every method specl implements, spectral first. */
 export const METHOD_NAMES: readonly MethodName[] = Object.keys(METHODS) as MethodName[];
 
-function entry(name: unknown) {
-  const m = typeof name === 'string' && Object.hasOwn(METHODS, name) ? METHODS[name as MethodName] : undefined;
-  if (!m)
-    throw new Error(`methods: unknown method ${JSON.stringify(name)}: expected one of ${METHOD_NAMES.join(', ')}`);
-  return m;
+/** The definition of method `name` (its options, recipe, default batch size); unknown names throw with a suggestion. */
+export function methodDefinition(name: unknown, where = 'methods: method'): MethodDefinition<unknown> {
+  if (typeof name === 'string' && Object.hasOwn(METHODS, name)) return METHODS[name as MethodName];
+  throw new OptionError(
+    `${where} must be one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}${typeof name === 'string' ? didYouMean(name, METHOD_NAMES) : ''}`,
+  );
 }
 
 /**
@@ -40,24 +41,16 @@ function entry(name: unknown) {
  * their defaults for `deps.encoder`). Unknown names, unknown options and bad
  * values throw an Error naming the method, the option and what was expected.
  */
-export function createMethod(config: MethodConfig, deps: MethodDeps): Method {
-  return entry(config?.name).create(config, deps);
+export function createMethod(config: Partial<MethodConfig> & { name: MethodName }, deps: MethodDeps): Method {
+  return methodDefinition(config?.name).create(config, deps);
 }
 
-/**
- * The default batch size of method `name` for an encoder of `scale`: 256,
- * except spectral on the small ConvNet, 128 (measured in docs/results.md: under a time budget on
- * 2 cores, batch 128 gave spectral +0.5 to +0.9 points of linear probe on Fashion-MNIST and MoCo v2
- * nothing; the learning rate still follows the recipe's lr = baseLr·B/256).
- */
+/** The default batch size of method `name` for an encoder of `scale`. */
 export function defaultBatchSize(name: MethodName, scale: EncoderScale): number {
-  entry(name);
-  return name === 'spectral' && isSmallScale(scale) ? 128 : 256;
+  return methodDefinition(name).batchSize(scale);
 }
 
 /** The resolved default config of method `name` for an encoder of `scale` ('small': the ConvNet; 'large': ResNet-18). */
 export function defaultConfig(name: MethodName, scale: EncoderScale): MethodConfig {
-  const m = entry(name);
-  isSmallScale(scale); // checks the value
-  return m.defaults(scale);
+  return methodDefinition(name).resolve({}, scale);
 }

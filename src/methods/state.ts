@@ -16,17 +16,3 @@ export function expectStateKeys(method: string, state: Record<string, Tensor>, e
   if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
   if (problems.length) throw new Error(`${method}: state tensors do not match: ${problems.join('; ')}`);
 }
-
-/** The entries of `state` under `prefix`, with the prefix removed. */
-export function stateUnder(state: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(state)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = t;
-  return out;
-}
-
-/** `module.stateDict()`-style entries with `prefix` added to each name. */
-export function withPrefix(entries: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(entries)) out[prefix + k] = t;
-  return out;
-}

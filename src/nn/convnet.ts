@@ -38,7 +38,9 @@ export function checkConvNetWidths(widths: unknown, field: string): asserts widt
  */
 export class ConvNet extends ImageEncoder {
   readonly featureDim: number;
-  readonly scale = 'small';
+  /** The scale of this architecture, known without building one (config resolution reads it). */
+  static readonly scale = 'small';
+  readonly scale = ConvNet.scale;
   readonly features: Sequential;
 
   constructor(o: ConvNetOptions = {}) {

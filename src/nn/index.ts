@@ -12,4 +12,5 @@ export * from './module.ts';
 export * from './pooling.ts';
 export * from './resnet18.ts';
 export * from './sequential.ts';
+export * from './state-dict.ts';
 export * from './state-file.ts';

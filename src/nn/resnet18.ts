@@ -69,7 +69,9 @@ export type ResNet18Options = ImageEncoderOptions;
  */
 export class ResNet18 extends ImageEncoder {
   readonly featureDim = 512;
-  readonly scale = 'large';
+  /** The scale of this architecture, known without building one (config resolution reads it). */
+  static readonly scale = 'large';
+  readonly scale = ResNet18.scale;
 
   constructor(o: ResNet18Options = {}) {
     const inChannels = o.inChannels ?? 3;

@@ -8,6 +8,7 @@
  * dimension long before), so everything is computed in log space: the
  * log-weights are exact to rounding for every pair, however far apart.
  */
+import { checked, nonNegative, positive } from '../options/index.ts';
 import { cat, nonzero, opT, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { denseGraph, type Graph } from './graph.ts';
 
@@ -74,16 +75,14 @@ export function augmentationGraph(o: AugmentationGraphOptions): AugmentationGrap
   if (vertices.shape[1] !== d) {
     throw new Error(`augmentationGraph: vertices must have d = ${d} columns like natural, got ${vertices.shape[1]}`);
   }
-  if (!(Number.isFinite(sigma) && sigma > 0))
-    throw new Error(`augmentationGraph: sigma must be finite and > 0, got ${sigma}`);
+  checked('augmentationGraph', 'sigma', positive, sigma);
   const p = o.probabilities ?? new Float64Array(nbar).fill(1 / nbar);
   if (p.length !== nbar)
     throw new Error(`augmentationGraph: probabilities must have n̄ = ${nbar} entries, got ${p.length}`);
   const support: number[] = [];
   for (let k = 0; k < nbar; k++) {
     const v = p[k] as number;
-    if (!(Number.isFinite(v) && v >= 0))
-      throw new Error(`augmentationGraph: probabilities[${k}] must be finite and ≥ 0, got ${v}`);
+    checked('augmentationGraph', `probabilities[${k}]`, nonNegative, v);
     if (v > 0) support.push(k);
   }
   if (support.length === 0) throw new Error('augmentationGraph: probabilities must have at least one entry > 0');

@@ -21,6 +21,7 @@
  * The blocks live in the operator's workspaces (CsrOperator.prepare must
  * have been called with at least q columns).
  */
+import { checked, positiveInt } from '../options/index.ts';
 import type { CsrOperator } from './csr-operator.ts';
 
 export interface FilterInterval {
@@ -48,9 +49,7 @@ export function chebyshevFilter(
   if (x.length !== n * q) throw new Error(`chebyshevFilter: x must hold n·q = ${n * q} values, got ${x.length}`);
   if (degrees.length !== q) throw new Error(`chebyshevFilter: need ${q} degrees, got ${degrees.length}`);
   for (let j = 0; j < q; j++) {
-    const d = degrees[j] as number;
-    if (!(Number.isInteger(d) && d >= 1))
-      throw new Error(`chebyshevFilter: degree ${j} must be an integer ≥ 1, got ${d}`);
+    const d = checked('chebyshevFilter', `degrees[${j}]`, positiveInt, degrees[j]);
     if (j > 0 && d > (degrees[j - 1] as number)) throw new Error('chebyshevFilter: degrees must be non-increasing');
   }
   const { lower, cut } = interval;

@@ -24,6 +24,7 @@
  * Sparse products run in CsrOperator's loops; dense block algebra (QR, XᵀAX,
  * eigh of q×q, X·S) in libtorch.
  */
+import { checked, intIn } from '../options/index.ts';
 import { cat, Generator, linalg, randn, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { chebyshevFilter } from './chebyshev-filter.ts';
 import type { CsrOperator } from './csr-operator.ts';
@@ -96,7 +97,7 @@ export function chebyshevSubspaceIteration(op: CsrOperator, o: ChfsiOptions): Ch
   const { n } = op;
   const { k, tol } = o;
   const p = o.blockSize;
-  if (!(p > k && p <= n)) throw new Error(`chebyshevSubspaceIteration: blockSize must be in ${k + 1}…${n}, got ${p}`);
+  checked('chebyshevSubspaceIteration', 'blockSize', intIn(k + 1, n), p);
   const est = lanczosExtremes(op, Math.min(n, 40), o.seed + 1);
   op.prepare(o.threads, p);
   let lower = est.min - 0.05 * Math.max(est.max - est.min, 1e-12);

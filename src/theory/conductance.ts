@@ -9,6 +9,7 @@
  * Ā = D^{-1/2} W D^{-1/2} (Cheeger's inequality, Chung 1997, Ch. 2), and the
  * sweep over D^{-1/2}v₂ finds a set within the upper bound.
  */
+import { checked, fail, finite, intIn } from '../options/index.ts';
 import { opT, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { DENSE_MAX, type EigsOptions, topEigenpairs } from './eigs.ts';
 import { degrees, type Graph, multiply, normalizedAdjacency } from './graph.ts';
@@ -25,11 +26,10 @@ interface HostAdjacency {
 function vertexIds(n: number, vertices: ArrayLike<number>, fn: string, what = 'vertices'): Int32Array {
   const ids = new Int32Array(vertices.length);
   const seen = new Uint8Array(n);
+  const vertex = intIn(0, n - 1);
   for (let i = 0; i < vertices.length; i++) {
-    const v = vertices[i] as number;
-    if (!(Number.isInteger(v) && v >= 0 && v < n))
-      throw new Error(`${fn}: ${what}[${i}] = ${v} is not a vertex in 0…${n - 1}`);
-    if (seen[v]) throw new Error(`${fn}: ${what}[${i}] = ${v} is repeated`);
+    const v = checked(fn, `${what}[${i}]`, vertex, vertices[i]);
+    if (seen[v]) fail(fn, `${what}[${i}]`, `a vertex not listed before (${what} repeats ${v})`, v);
     seen[v] = 1;
     ids[i] = v;
   }
@@ -44,12 +44,8 @@ function setMask(n: number, set: Int32Array | number[] | Uint8Array, fn: string)
       throw new Error(`${fn}: a Uint8Array set is a mask and must have length n = ${n}, got ${set.length}`);
     for (let v = 0; v < n; v++) mask[v] = set[v] ? 1 : 0;
   } else {
-    for (let i = 0; i < set.length; i++) {
-      const v = set[i] as number;
-      if (!(Number.isInteger(v) && v >= 0 && v < n))
-        throw new Error(`${fn}: set[${i}] = ${v} is not a vertex in 0…${n - 1}`);
-      mask[v] = 1;
-    }
+    const vertex = intIn(0, n - 1);
+    for (let i = 0; i < set.length; i++) mask[checked(fn, `set[${i}]`, vertex, set[i])] = 1;
   }
   let size = 0;
   for (let v = 0; v < n; v++) size += mask[v] as number;
@@ -192,9 +188,7 @@ function sweepPositions(adj: HostAdjacency, scores: Float64Array): Int32Array {
 function scoreArray(n: number, scores: Float64Array | Tensor): Float64Array {
   const s = scores instanceof Float64Array ? scores : tidy(() => scores.double().reshape(-1).data() as Float64Array);
   if (s.length !== n) throw new Error(`sweepCut: scores must have one entry per vertex (n = ${n}), got ${s.length}`);
-  for (let v = 0; v < n; v++) {
-    if (!Number.isFinite(s[v])) throw new Error(`sweepCut: scores[${v}] must be finite, got ${s[v]}`);
-  }
+  for (let v = 0; v < n; v++) checked('sweepCut', `scores[${v}]`, finite, s[v]);
   return s;
 }
 

@@ -20,6 +20,7 @@
  * Blocks are row-major n×`stride` Float64Arrays (the layout of a contiguous
  * n×q tensor); a kernel touches only columns 0…cols−1.
  */
+import { checked, fail, nonNegativeInt, positiveInt } from '../options/index.ts';
 import { sparse, type Tensor, tidy } from '../tensor/index.ts';
 // The unchecked kernel stays internal: only this class, which validates the structure, calls it.
 import { native } from '../tensor/native.ts';
@@ -39,7 +40,7 @@ export class CsrOperator {
   #spaces: Float64Array[] = [];
 
   constructor(n: number, crow: Int32Array, col: Int32Array, val: Float64Array) {
-    if (!(Number.isInteger(n) && n >= 0)) throw new Error(`CsrOperator: n must be a non-negative integer, got ${n}`);
+    checked('CsrOperator', 'n', nonNegativeInt, n);
     if (crow.length !== n + 1)
       throw new Error(`CsrOperator: crow must hold n + 1 = ${n + 1} entries, got ${crow.length}`);
     if (col.length !== val.length || crow[n] !== val.length || crow[0] !== 0) {
@@ -53,7 +54,8 @@ export class CsrOperator {
     }
     for (let p = 0; p < col.length; p++) {
       const j = col[p] as number;
-      if (!(j >= 0 && j < n)) throw new Error(`CsrOperator: column index ${j} at entry ${p} is outside 0…${n - 1}`);
+      // Inline on this hot path; a failure is reported in the shared checks' message style.
+      if (!(j >= 0 && j < n)) fail('CsrOperator', `col[${p}]`, `a column index in [0, ${n - 1}]`, j);
     }
     this.n = n;
     this.crow = crow;
@@ -128,8 +130,7 @@ export class CsrOperator {
    * allocates three n×cols workspaces (`workspace`) for the filter's rotating blocks.
    */
   prepare(threads: number, cols: number): void {
-    if (!(Number.isInteger(threads) && threads >= 1))
-      throw new Error(`CsrOperator.prepare: threads must be a positive integer, got ${threads}`);
+    checked('CsrOperator.prepare', 'threads', positiveInt, threads);
     this.#threads = threads;
     const size = this.n * cols;
     this.#spaces = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];

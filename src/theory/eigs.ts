@@ -14,6 +14,23 @@
  * Either way the residual ‖Āv − λv‖₂ of every returned pair is computed
  * explicitly at the end, from a fresh product.
  */
+import {
+  checked,
+  fail,
+  finite as finiteNumber,
+  follows,
+  intIn,
+  nullable,
+  type OptionsOf,
+  oneOf,
+  option,
+  optionsPart,
+  positive,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+  seed as seedCheck,
+} from '../options/index.ts';
 import { getNumThreads, linalg, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { chebyshevSubspaceIteration } from './chfsi.ts';
 import { CsrOperator } from './csr-operator.ts';
@@ -34,31 +51,41 @@ export interface Eigenpairs {
   converged: boolean;
 }
 
-export type EigsMethod = 'auto' | 'dense' | 'chebyshev';
+export const EIGS_METHODS = ['auto', 'dense', 'chebyshev'] as const;
+export type EigsMethod = (typeof EIGS_METHODS)[number];
 
-export interface EigsOptions {
-  /** 'auto' (default): 'dense' for dense input or n ≤ 4000, else 'chebyshev'. */
-  method?: EigsMethod;
-  /** Iterative solver: stop when every residual ‖Av − θv‖ ≤ tol. Default 1e-8. */
-  tol?: number;
-  /** Iterative solver: most sweeps. Default 500. */
-  maxIterations?: number;
-  /** Iterative solver: seed of the random start block. Default 0. */
-  seed?: number;
-  /** Iterative solver: block columns p > k (wanted + guard). Default k + max(8, ⌈k/2⌉). */
-  blockSize?: number;
-  /** Iterative solver: largest Chebyshev degree in one sweep. Default 80. */
-  maxDegree?: number;
-  /** A known lower bound of the spectrum (−1 for a normalized adjacency); tightens the filter interval. */
-  lowerBound?: number;
-  /**
-   * Iterative solver: threads of libtorch's intra-op pool for the sparse products. Default: the
-   * pool's thread count when the matrix has ≥ 2·10⁴ stored entries, else 1 (too little work to split).
-   */
-  threads?: number;
+/** The options of `topEigenpairs`, declared once (src/options); `log` aside, as it is a function. */
+export const EIGS_OPTIONS = {
+  method: option(
+    oneOf(EIGS_METHODS),
+    'auto',
+    "the solver: dense (LAPACK's eigh, exact), chebyshev (iterative, for sparse graphs of 10⁴–10⁶ vertices), or auto: dense for a dense matrix or n ≤ 4000",
+  ),
+  tol: option(positive, 1e-8, 'iterative solver: it stops once every residual ‖Av − θv‖ is at most this'),
+  maxIterations: option(positiveInt, 500, 'iterative solver: the most sweeps'),
+  seed: option(seedCheck, 0, 'iterative solver: seeds its random start block'),
+  blockSize: option(
+    nullable(positiveInt),
+    follows('k + max(8, ⌈k/2⌉), at most n', () => null),
+    'iterative solver: columns of the block, more than k (the wanted pairs plus guards)',
+  ),
+  maxDegree: option(positiveInt, 80, 'iterative solver: the largest Chebyshev degree in one sweep'),
+  lowerBound: option(
+    nullable(finiteNumber),
+    null,
+    'a known lower bound of the spectrum (−1 for a normalized adjacency); tightens the filter interval',
+  ),
+  threads: option(
+    nullable(positiveInt),
+    follows("the intra-op pool's thread count when the matrix has ≥ 2·10⁴ stored entries, else 1", () => null),
+    'iterative solver: threads for the sparse products',
+  ),
+} satisfies Schema;
+
+export type EigsOptions = OptionsOf<typeof EIGS_OPTIONS> & {
   /** Iterative solver: one progress line per sweep. */
   log?: (message: string) => void;
-}
+};
 
 /** Largest n for which 'auto' picks the dense solver. */
 export const DENSE_MAX = 4000;
@@ -74,16 +101,8 @@ function checkInput(a: Tensor, k: number): { n: number; isSparse: boolean } {
   if (layout !== 'Strided' && layout !== 'SparseCsr') {
     throw new Error(`topEigenpairs: a must be dense (strided) or sparse CSR, got layout ${layout}`);
   }
-  if (!(Number.isInteger(k) && k >= 1 && k <= (n as number))) {
-    throw new Error(`topEigenpairs: k must be an integer in 1…n = ${n}, got ${k}`);
-  }
+  checked('topEigenpairs', 'k', intIn(1, n as number), k);
   return { n: n as number, isSparse: layout === 'SparseCsr' };
-}
-
-function positiveInteger(v: number | undefined, fallback: number, name: string): number {
-  if (v === undefined) return fallback;
-  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`topEigenpairs: ${name} must be a positive integer, got ${v}`);
-  return v;
 }
 
 /** Dense eigh: the k largest pairs, descending, with residuals. */
@@ -157,34 +176,26 @@ function checkSparseSymmetric(op: CsrOperator, seed: number): void {
  */
 export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenpairs {
   const { n, isSparse } = checkInput(a, k);
-  const method = o.method ?? 'auto';
-  if (!['auto', 'dense', 'chebyshev'].includes(method)) {
-    throw new Error(`topEigenpairs: method must be 'auto', 'dense' or 'chebyshev', got '${method}'`);
-  }
-  const tol = o.tol ?? 1e-8;
-  if (!(typeof tol === 'number' && tol > 0 && Number.isFinite(tol)))
-    throw new Error(`topEigenpairs: tol must be a positive number, got ${tol}`);
-  const maxIterations = positiveInteger(o.maxIterations, 500, 'maxIterations');
-  const maxDegree = positiveInteger(o.maxDegree, 80, 'maxDegree');
-  const seed = o.seed ?? 0;
-  if (!(Number.isSafeInteger(seed) && seed >= 0))
-    throw new Error(`topEigenpairs: seed must be a non-negative integer, got ${seed}`);
-  if (o.lowerBound !== undefined && !Number.isFinite(o.lowerBound)) {
-    throw new Error(`topEigenpairs: lowerBound must be a finite number, got ${o.lowerBound}`);
-  }
+  const log = o?.log;
+  if (log !== undefined && typeof log !== 'function') fail('topEigenpairs', 'log', 'a function', log);
+  const { method, tol, maxIterations, maxDegree, seed, lowerBound, ...rest } = resolveOptions(
+    EIGS_OPTIONS,
+    optionsPart(o, ['log']),
+    'topEigenpairs',
+  );
   const finite = tidy(() => (isSparse ? sparse.values(a) : a).isfinite().all().item());
   if (!finite) throw new Error('topEigenpairs: a must hold finite values only (found NaN or ±Infinity)');
 
   const useDense = method === 'dense' || (method === 'auto' && (!isSparse || n <= DENSE_MAX));
   if (useDense) return denseTop(a, k, isSparse);
 
-  const p = positiveInteger(o.blockSize, Math.min(n, k + Math.max(8, Math.ceil(k / 2))), 'blockSize');
-  if (p <= k || p > n) throw new Error(`topEigenpairs: blockSize must be in ${k + 1}…${n}, got ${p}`);
+  const p = rest.blockSize ?? Math.min(n, k + Math.max(8, Math.ceil(k / 2)));
+  checked('topEigenpairs', 'blockSize', intIn(k + 1, n), p);
   const given = isSparse ? CsrOperator.fromTensor(a) : tidy(() => CsrOperator.fromTensor(sparse.toCsr(a)));
   checkSparseSymmetric(given, seed);
   // Solve for PAPᵀ in breadth-first vertex order (cache locality of the products), then permute back.
   const { op, position } = given.bandwidthOrdered();
-  const threads = positiveInteger(o.threads, op.val.length >= 20_000 ? getNumThreads() : 1, 'threads');
+  const threads = rest.threads ?? (op.val.length >= 20_000 ? getNumThreads() : 1);
   let r: ReturnType<typeof chebyshevSubspaceIteration>;
   try {
     r = chebyshevSubspaceIteration(op, {
@@ -194,9 +205,9 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
       maxIterations,
       seed,
       maxDegree,
-      lowerBound: o.lowerBound,
+      lowerBound: lowerBound ?? undefined,
       threads,
-      log: o.log,
+      log,
     });
   } finally {
     op.close(); // idempotent: frees the workspaces on every path
@@ -227,7 +238,7 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
  * k-th eigenvalue, large when the graph has k well-separated clusters.
  */
 export function eigengap(values: ArrayLike<number>, k: number): number {
-  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`eigengap: k must be a positive integer, got ${k}`);
+  checked('eigengap', 'k', positiveInt, k);
   if (values.length < k + 1)
     throw new Error(`eigengap: needs at least k + 1 = ${k + 1} eigenvalues, got ${values.length}`);
   for (let i = 0; i + 1 < values.length; i++) {

@@ -6,6 +6,7 @@
  * dense (n×n) for small vertex sets or as a sparse CSR matrix for large ones.
  * Degrees `w_x = Σ_{x′} w(x,x′)`; normalized adjacency `Ā = D^{-1/2} W D^{-1/2}`.
  */
+import { checked, fail, intIn, nonNegative, positiveInt } from '../options/index.ts';
 import { sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
 
 /** A weighted undirected graph over vertices 0…n−1. */
@@ -47,7 +48,8 @@ export function graphFromEdges(
   values: Float64Array | number[],
   o: { symmetrize?: boolean } = {},
 ): Graph {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`graphFromEdges: n must be a positive integer, got ${n}`);
+  checked('graphFromEdges', 'n', positiveInt, n);
+  const vertex = intIn(0, n - 1);
   const e = rows.length;
   if (cols.length !== e || values.length !== e) {
     throw new Error(
@@ -58,11 +60,10 @@ export function graphFromEdges(
     const r = rows[i] as number;
     const c = cols[i] as number;
     const v = values[i] as number;
-    if (!(r >= 0 && r < n && c >= 0 && c < n && Number.isInteger(r) && Number.isInteger(c))) {
-      throw new Error(`graphFromEdges: edge ${i} (${r}, ${c}) is outside 0…${n - 1}`);
-    }
-    if (!(v >= 0) || !Number.isFinite(v))
-      throw new Error(`graphFromEdges: edge ${i} weight must be finite and ≥ 0, got ${v}`);
+    // The checks inline on this hot path; a failure is reported by the shared checks' message.
+    if (!(r >= 0 && r < n && Number.isInteger(r))) fail('graphFromEdges', `rows[${i}]`, vertex.expect, r);
+    if (!(c >= 0 && c < n && Number.isInteger(c))) fail('graphFromEdges', `cols[${i}]`, vertex.expect, c);
+    if (!(v >= 0 && Number.isFinite(v))) checked('graphFromEdges', `values[${i}]`, nonNegative, v);
   }
   const symmetrize = o.symmetrize ?? true;
   const idx = new BigInt64Array(2 * e * (symmetrize ? 2 : 1));

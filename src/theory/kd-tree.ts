@@ -9,6 +9,7 @@
  * remain; every node keeps its points' bounding box. The points are copied
  * in tree order, so each leaf is one contiguous block (cache-friendly scans).
  */
+import { checked, intIn, positiveInt } from '../options/index.ts';
 import { heapPush, heapReplaceTop } from './max-heap.ts';
 
 export interface KdTree {
@@ -64,10 +65,7 @@ function select(idx: Int32Array, pts: Float64Array, d: number, dim: number, lo: 
 
 /** Builds the tree over n×d row-major `points` (not modified). */
 export function buildKdTree(points: Float64Array, n: number, d: number, o: { leafSize?: number } = {}): KdTree {
-  const leafSize = o.leafSize ?? 16;
-  if (!(Number.isInteger(leafSize) && leafSize >= 1)) {
-    throw new Error(`buildKdTree: leafSize must be a positive integer, got ${leafSize}`);
-  }
+  const leafSize = checked('buildKdTree', 'leafSize', positiveInt, o.leafSize ?? 16);
   if (!(Number.isInteger(n) && n >= 1 && Number.isInteger(d) && d >= 1) || points.length < n * d) {
     throw new Error(`buildKdTree: need n ≥ 1 points of dimension d ≥ 1 in ${points.length} values, got n=${n}, d=${d}`);
   }
@@ -305,9 +303,7 @@ export function kdTreeSearchRange(
 /** Checks k against the candidates: 1…n−1 without queries (self excluded), 1…n with. */
 export function checkTreeK(tree: KdTree, k: number, self: boolean): void {
   const { n } = tree;
-  if (!(Number.isInteger(k) && k >= 1 && k <= (self ? n - 1 : n))) {
-    throw new Error(`kdTreeKnn: k must be an integer in 1…${self ? n - 1 : n}, got ${k}`);
-  }
+  checked('kdTreeKnn', 'k', intIn(1, self ? n - 1 : n), k);
 }
 
 /**

@@ -35,11 +35,13 @@
  * vectorized `amin` pass, a selection among n/B minima and one among k′·B
  * gathered entries replace a selection among n entries.
  */
+import { checked, intIn } from '../options/index.ts';
 import { type DType, op, opT, type Tensor, tensor, tidy, zeros } from '../tensor/index.ts';
 import { buildKdTree } from './kd-tree.ts';
 import { heapPush, heapReplaceTop } from './max-heap.ts';
 
-export type KnnPrecision = 'auto' | 'float32' | 'float64';
+export const KNN_PRECISIONS = ['auto', 'float32', 'float64'] as const;
+export type KnnPrecision = (typeof KNN_PRECISIONS)[number];
 
 export interface BruteKnnOptions {
   /** m×d query rows (row-major); omitted: the points themselves, each excluding itself. */
@@ -117,8 +119,7 @@ export function bruteKnn(
   const queries = o.queries ?? points;
   const m = self ? n : Math.floor(queries.length / d);
   const avail = self ? n - 1 : n;
-  if (!(Number.isInteger(k) && k >= 1 && k <= avail))
-    throw new Error(`bruteKnn: k must be an integer in 1…${avail}, got ${k}`);
+  checked('bruteKnn', 'k', intIn(1, avail), k);
   const kk = Math.min(avail, k + Math.max(5, Math.ceil(k / 2)));
   const indices = new Int32Array(m * k);
   const distances = new Float64Array(m * k);

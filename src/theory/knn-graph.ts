@@ -8,10 +8,23 @@
  * negligible ones.
  */
 
+import {
+  fail,
+  type OptionsOf,
+  oneOf,
+  option,
+  optionsPart,
+  orWord,
+  positive,
+  positiveInt,
+  required,
+  resolveOptions,
+  type Schema,
+} from '../options/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { sparse, tensor, tidy } from '../tensor/index.ts';
 import type { Graph } from './graph.ts';
-import { type KnnMethod, knnSearch } from './knn.ts';
+import { KNN_METHODS, knnSearch } from './knn.ts';
 
 /**
  * How the directed k-NN relation becomes an undirected graph, for directed
@@ -21,23 +34,30 @@ import { type KnnMethod, knnSearch } from './knn.ts';
  * - 'union': W_ij = w_ij + w_ji − w_ij·w_ji — the fuzzy (probabilistic) union
  *   of UMAP (McInnes, Healy, Melville 2018, §3.1), weights staying in [0, 1].
  */
-export type Symmetrize = 'max' | 'mean' | 'union';
+export const SYMMETRIZE = ['max', 'mean', 'union'] as const;
+export type Symmetrize = (typeof SYMMETRIZE)[number];
 
-export interface KnnGraphOptions {
-  /** Neighbours per vertex (the vertex itself excluded). */
+/** The options of `knnGraph`, declared once (src/options); `neighbors` aside, as it holds arrays. */
+export const KNN_GRAPH_OPTIONS = {
+  k: option(positiveInt, required<number>(), 'neighbours per vertex (the vertex itself excluded)'),
+  bandwidth: option(
+    orWord(positive, ['auto', 'local'] as const),
+    'auto',
+    'h of the weights exp(−‖x − x′‖²/(2h²)); auto: the median over vertices of the distance to the k-th neighbour; local: a scale per vertex (self-tuning, see knnGraph)',
+  ),
+  symmetrize: option(
+    oneOf(SYMMETRIZE),
+    'max',
+    'how one-sided neighbours become undirected edges: max, mean or union (see Symmetrize)',
+  ),
+  method: option(oneOf(KNN_METHODS), 'auto', 'the neighbour search (knnSearch)'),
+} satisfies Schema;
+
+export type KnnGraphOptions = OptionsOf<typeof KNN_GRAPH_OPTIONS> & {
   k: number;
-  /**
-   * h of the weights exp(−‖x − x′‖²/(2h²)), or 'auto' (default): the median over vertices of the
-   * distance to the k-th neighbour; or 'local': a scale per vertex (self-tuning, see knnGraph).
-   */
-  bandwidth?: number | 'auto' | 'local';
-  /** Default 'max'. */
-  symmetrize?: Symmetrize;
-  /** Neighbour search method (knn.ts). Default 'auto'. */
-  method?: KnnMethod;
   /** A precomputed self k-NN search of these points (n×k, as `knnSearch(points, k)` returns), to skip the search. */
   neighbors?: { indices: Int32Array; distances: Float64Array };
-}
+};
 
 /** Median of the values (mean of the two middle ones for an even count). */
 function median(values: Float64Array): number {
@@ -89,20 +109,15 @@ function sortRow(cols: Int32Array, vals: Float64Array, a: number, b: number): vo
  * counting sort (O(nk) plus a sort of each row).
  */
 export function knnGraph(points: Tensor, o: KnnGraphOptions): Graph & { bandwidth: number } {
-  if (typeof o !== 'object' || o === null) throw new Error('knnGraph: options must be an object with k');
-  const { k } = o;
-  const symmetrize = o.symmetrize ?? 'max';
-  if (!['max', 'mean', 'union'].includes(symmetrize)) {
-    throw new Error(`knnGraph: symmetrize must be 'max', 'mean' or 'union', got '${symmetrize}'`);
-  }
-  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`knnGraph: k must be a positive integer, got ${k}`);
+  const {
+    k,
+    symmetrize,
+    bandwidth: bw,
+    method,
+  } = resolveOptions(KNN_GRAPH_OPTIONS, optionsPart(o, ['neighbors']), 'knnGraph');
   if (points.ndim !== 2) throw new Error(`knnGraph: points must be n×d, got shape [${points.shape}]`);
   const n = points.shape[0] as number;
-  if (k > n - 1) throw new Error(`knnGraph: k = ${k} needs at least k + 1 = ${k + 1} points, got ${n}`);
-  const bw = o.bandwidth ?? 'auto';
-  if (bw !== 'auto' && bw !== 'local' && !(typeof bw === 'number' && Number.isFinite(bw) && bw > 0)) {
-    throw new Error(`knnGraph: bandwidth must be a positive finite number, 'auto' or 'local', got ${String(bw)}`);
-  }
+  if (k > n - 1) fail('knnGraph', 'k', `at most n − 1 = ${n - 1} (one fewer than the points)`, k);
   let nb = o.neighbors;
   if (nb !== undefined) {
     if (nb.indices.length !== n * k || nb.distances.length !== n * k) {
@@ -111,7 +126,7 @@ export function knnGraph(points: Tensor, o: KnnGraphOptions): Graph & { bandwidt
       );
     }
   } else {
-    nb = knnSearch(points, k, { method: o.method });
+    nb = knnSearch(points, k, { method });
   }
   const { indices, distances } = nb;
 

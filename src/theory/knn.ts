@@ -17,28 +17,50 @@
  * predicted to take over a second runs on worker threads as well
  * (kd-tree-parallel.ts). Both methods return the same neighbours up to ties.
  */
+import {
+  checked,
+  fail,
+  follows,
+  type OptionsOf,
+  oneOf,
+  option,
+  optionsPart,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+} from '../options/index.ts';
 import { getNumThreads, type Tensor } from '../tensor/index.ts';
 import { buildKdTree, type KdTree, kdTreeKnn, kdTreeProbe } from './kd-tree.ts';
 import { kdTreeKnnParallel } from './kd-tree-parallel.ts';
-import { bruteKnn, type KnnPrecision } from './knn-brute.ts';
+import { bruteKnn, KNN_PRECISIONS } from './knn-brute.ts';
 
-export type KnnMethod = 'auto' | 'brute' | 'kdtree';
+export const KNN_METHODS = ['auto', 'brute', 'kdtree'] as const;
+export type KnnMethod = (typeof KNN_METHODS)[number];
 
-export interface KnnOptions {
+/** The options of `knnSearch`, declared once (src/options); `queries` aside, as it is a tensor. */
+export const KNN_OPTIONS = {
+  method: option(
+    oneOf(KNN_METHODS),
+    'auto',
+    'brute (blocked GEMM, any dimension), kdtree (low dimension), or auto: whichever is predicted faster',
+  ),
+  precision: option(
+    oneOf(KNN_PRECISIONS),
+    'auto',
+    'brute force only: precision of the candidate GEMM (the neighbours are exact either way)',
+  ),
+  leafSize: option(positiveInt, 16, 'k-d tree only: points per leaf'),
+  threads: option(
+    positiveInt,
+    follows("libtorch's intra-op thread count", () => getNumThreads()),
+    'k-d tree only: threads for the searches (worker threads beside the caller’s) when they are predicted to take over a second',
+  ),
+} satisfies Schema;
+
+export type KnnOptions = OptionsOf<typeof KNN_OPTIONS> & {
   /** m×d query points; omitted: every point against the others (itself excluded). */
   queries?: Tensor;
-  /** Default 'auto' (see the module comment). */
-  method?: KnnMethod;
-  /** Brute force only: precision of the candidate GEMM (results are exact either way). Default 'auto'. */
-  precision?: KnnPrecision;
-  /** k-d tree only: points per leaf. Default 16. */
-  leafSize?: number;
-  /**
-   * k-d tree only: threads for the searches (worker threads beside the caller's)
-   * when they are predicted to take over a second. Default: libtorch's intra-op thread count.
-   */
-  threads?: number;
-}
+};
 
 export interface KnnResult {
   /** m×k row-major neighbour rows of `points`, nearest first. */
@@ -104,34 +126,36 @@ function hostMatrix(t: Tensor, what: string): { data: Float64Array; rows: number
  * are broken arbitrarily. Throws unless 1 ≤ k ≤ n − 1 (k ≤ n with queries).
  */
 export function knnSearch(points: Tensor, k: number, o: KnnOptions = {}): KnnResult {
-  const method = o.method ?? 'auto';
-  if (!['auto', 'brute', 'kdtree'].includes(method)) {
-    throw new Error(`knnSearch: method must be 'auto', 'brute' or 'kdtree', got '${method}'`);
-  }
+  const queries = o?.queries;
+  const { method, precision, leafSize, threads } = resolveOptions(
+    KNN_OPTIONS,
+    optionsPart(o, ['queries']),
+    'knnSearch',
+  );
   const P = hostMatrix(points, 'points');
   const { rows: n, cols: d } = P;
   if (n < 1 || d < 1)
     throw new Error(`knnSearch: points must have at least one row and one column, got [${points.shape}]`);
   let Q: Float64Array | undefined;
   let m = n;
-  if (o.queries !== undefined) {
-    const q = hostMatrix(o.queries, 'queries');
+  if (queries !== undefined) {
+    const q = hostMatrix(queries, 'queries');
     if (q.cols !== d) throw new Error(`knnSearch: queries must have ${d} columns like points, got ${q.cols}`);
     Q = q.data;
     m = q.rows;
   }
   const avail = Q === undefined ? n - 1 : n;
-  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`knnSearch: k must be a positive integer, got ${k}`);
+  checked('knnSearch', 'k', positiveInt, k);
   if (k > avail) {
-    throw new Error(
-      `knnSearch: k = ${k} exceeds the ${avail} candidate points (n = ${n}${Q === undefined ? ', self excluded' : ''})`,
+    fail(
+      'knnSearch',
+      'k',
+      `at most the ${avail} candidate points (n = ${n}${Q === undefined ? ', self excluded' : ''})`,
+      k,
     );
   }
-  const threads = o.threads ?? getNumThreads();
-  if (!(Number.isInteger(threads) && threads >= 1))
-    throw new Error(`knnSearch: threads must be a positive integer, got ${threads}`);
   if (method === 'kdtree' || (method === 'auto' && n * m > AUTO_PROBE_PAIRS && d <= AUTO_PROBE_MAX_DIM)) {
-    const tree = buildKdTree(P.data, n, d, { leafSize: o.leafSize ?? 16 });
+    const tree = buildKdTree(P.data, n, d, { leafSize });
     const cost =
       n * m > AUTO_PROBE_PAIRS ? predictKnnCost(tree, k, m, threads, Q) : { kdtree: 0, kdtreeOneThread: 0, brute: 1 };
     if (method === 'kdtree' || cost.kdtree <= cost.brute) {
@@ -140,6 +164,6 @@ export function knnSearch(points: Tensor, k: number, o: KnnOptions = {}): KnnRes
       return { ...r, method: 'kdtree' };
     }
   }
-  const r = bruteKnn(P.data, n, d, k, { queries: Q, precision: o.precision });
+  const r = bruteKnn(P.data, n, d, k, { queries: Q, precision });
   return { indices: r.indices, distances: r.distances, method: 'brute' };
 }

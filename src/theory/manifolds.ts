@@ -20,34 +20,68 @@
  * self-intersecting) with Lipschitz constant L = √(1 + κ²β²), and every point
  * satisfies ‖φ_j(z) − c_j‖² = ‖z‖² + κ²‖sin(B_j z + b_j)‖² ≤ ‖z‖² + pκ².
  */
+import {
+  checked,
+  fail,
+  follows,
+  intIn,
+  nonNegative,
+  type OptionsOf,
+  option,
+  positive,
+  positiveInt,
+  required,
+  resolveOptions,
+  type Schema,
+  type SettingsOf,
+  seed as seedCheck,
+} from '../options/index.ts';
 import { Generator, linalg, rand, randn, stack, type Tensor, tensor, tidy } from '../tensor/index.ts';
 
-export interface ManifoldMixtureOptions {
-  /** r, the number of manifolds (= classes). */
+/**
+ * The options of `manifoldMixture`, declared once (src/options): check,
+ * default and what each does. `manifolds` and `ambientDim` have no default.
+ */
+export const MANIFOLD_MIXTURE_OPTIONS = {
+  manifolds: option(positiveInt, required<number>(), 'r, the number of manifolds (= classes)'),
+  ambientDim: option(
+    positiveInt,
+    required<number>(),
+    'd, the dimension of the space the manifolds live in; needs d ≥ m + p',
+  ),
+  intrinsicDim: option(positiveInt, 1, 'm, the dimension of each manifold (1: curves)'),
+  curvature: option(nonNegative, 1, 'κ, how strongly each manifold bends (0: flat Gaussian m-planes)'),
+  frequency: option(positive, 1, 'β, how fast the bending oscillates (the spectral norm of each frequency matrix B_j)'),
+  curvatureDims: option(
+    positiveInt,
+    follows('min(d − m, 2m)', (o) =>
+      Math.max(1, Math.min(o.get('ambientDim') - o.get('intrinsicDim'), 2 * o.get('intrinsicDim'))),
+    ),
+    'p, the number of directions each manifold bends into',
+  ),
+  separation: option(
+    nonNegative,
+    3,
+    'distance between manifold centres in units of the spread ρ: every pair exactly that far apart when r ≤ d (a regular simplex), the closest pair when r > d',
+  ),
+  subclusters: option(
+    positiveInt,
+    1,
+    'sub-clusters per manifold: the latent z is drawn from a mixture of that many unit Gaussians',
+  ),
+  subclusterDistance: option(
+    nonNegative,
+    4,
+    'latent distance between consecutive sub-cluster means (they sit on a line)',
+  ),
+  seed: option(seedCheck, 0, 'seeds the manifolds’ shapes (frames, frequencies, phases, centres)'),
+} satisfies Schema;
+
+/** What `manifoldMixture` takes: r and d, the rest optional (see MANIFOLD_MIXTURE_OPTIONS). */
+export type ManifoldMixtureOptions = OptionsOf<typeof MANIFOLD_MIXTURE_OPTIONS> & {
   manifolds: number;
-  /** d, the ambient dimension; needs d ≥ m + p. */
   ambientDim: number;
-  /** m, the intrinsic (latent) dimension. Default 1. */
-  intrinsicDim?: number;
-  /** κ ≥ 0, amplitude of the sinusoidal bending (0: flat Gaussian m-planes). Default 1. */
-  curvature?: number;
-  /** β > 0, spectral norm of each frequency matrix B_j. Default 1. */
-  frequency?: number;
-  /** p ≥ 1, number of bent directions. Default min(d − m, 2m). */
-  curvatureDims?: number;
-  /**
-   * Distance between manifold centres in units of the spread ρ (see
-   * `spread`): ‖c_i − c_j‖ = separation·ρ for every pair when r ≤ d (a regular
-   * simplex), ≥ separation·ρ with equality for the closest pair when r > d. Default 3.
-   */
-  separation?: number;
-  /** Sub-clusters per manifold: z is drawn from a mixture of S unit Gaussians in latent space. Default 1. */
-  subclusters?: number;
-  /** Latent distance between consecutive sub-cluster means (they sit on a line, δ apart). Default 4. */
-  subclusterDistance?: number;
-  /** Seed of the manifolds' parameters (frames, frequencies, phases, centres). Default 0. */
-  seed?: number;
-}
+};
 
 export interface ManifoldSample {
   /** n×d float64 points x̄. */
@@ -77,7 +111,8 @@ export interface ManifoldParameters {
 }
 
 export interface ManifoldMixture {
-  options: Required<ManifoldMixtureOptions>;
+  /** The options as used, every default filled in. */
+  options: SettingsOf<typeof MANIFOLD_MIXTURE_OPTIONS>;
   /**
    * n natural points, balanced: row i on manifold i mod r, in sub-cluster
    * ⌊i/r⌋ mod S, with z = μ_{j,s} + ε, ε ∼ N(0, I_m). Deterministic in
@@ -96,25 +131,6 @@ export interface ManifoldMixture {
   parameters: ManifoldParameters;
 }
 
-function positiveInt(v: unknown, name: string): number {
-  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) {
-    throw new Error(`manifoldMixture: ${name} must be a positive integer, got ${String(v)}`);
-  }
-  return v;
-}
-function nonNegative(v: unknown, name: string): number {
-  if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-    throw new Error(`manifoldMixture: ${name} must be a finite number ≥ 0, got ${String(v)}`);
-  }
-  return v;
-}
-function checkSeed(v: unknown, fn: string, name: string): number {
-  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) {
-    throw new Error(`${fn}: ${name} must be a non-negative integer, got ${String(v)}`);
-  }
-  return v;
-}
-
 /** A 31-bit seed from a base seed and a stream tag (FNV-style mixing), so streams never overlap by accident. */
 export function deriveSeed(seed: number, ...tags: number[]): number {
   let h = 0x811c9dc5 ^ (seed % 0x100000000);
@@ -128,30 +144,13 @@ export function deriveSeed(seed: number, ...tags: number[]): number {
   return (h >>> 0) & 0x7fffffff;
 }
 
-function validate(o: ManifoldMixtureOptions): Required<ManifoldMixtureOptions> {
-  if (typeof o !== 'object' || o === null) throw new Error('manifoldMixture: options must be an object');
-  const r = positiveInt(o.manifolds, 'manifolds');
-  const d = positiveInt(o.ambientDim, 'ambientDim');
-  const m = positiveInt(o.intrinsicDim ?? 1, 'intrinsicDim');
-  if (d < m + 1) throw new Error(`manifoldMixture: ambientDim (${d}) must be ≥ intrinsicDim + 1 = ${m + 1}`);
-  const p = positiveInt(o.curvatureDims ?? Math.min(d - m, 2 * m), 'curvatureDims');
-  if (d < m + p) {
-    throw new Error(`manifoldMixture: ambientDim (${d}) must be ≥ intrinsicDim + curvatureDims = ${m} + ${p}`);
-  }
-  const frequency = nonNegative(o.frequency ?? 1, 'frequency');
-  if (frequency === 0) throw new Error('manifoldMixture: frequency must be > 0');
-  return {
-    manifolds: r,
-    ambientDim: d,
-    intrinsicDim: m,
-    curvature: nonNegative(o.curvature ?? 1, 'curvature'),
-    frequency,
-    curvatureDims: p,
-    separation: nonNegative(o.separation ?? 3, 'separation'),
-    subclusters: positiveInt(o.subclusters ?? 1, 'subclusters'),
-    subclusterDistance: nonNegative(o.subclusterDistance ?? 4, 'subclusterDistance'),
-    seed: checkSeed(o.seed ?? 0, 'manifoldMixture', 'seed'),
-  };
+function validate(o: ManifoldMixtureOptions): SettingsOf<typeof MANIFOLD_MIXTURE_OPTIONS> {
+  const fn = 'manifoldMixture';
+  const s = resolveOptions(MANIFOLD_MIXTURE_OPTIONS, o, fn);
+  const { ambientDim: d, intrinsicDim: m, curvatureDims: p } = s;
+  if (d < m + 1) fail(fn, 'ambientDim', `an integer ≥ intrinsicDim + 1 = ${m + 1}`, d);
+  if (d < m + p) fail(fn, 'ambientDim', `an integer ≥ intrinsicDim + curvatureDims = ${m} + ${p}`, d);
+  return s;
 }
 
 /** Random orthonormal d×q frame (QR of a Gaussian matrix, signs fixed by diag R > 0). */
@@ -257,18 +256,15 @@ export function manifoldMixture(o: ManifoldMixtureOptions): ManifoldMixture {
     spread,
     parameters: { centres: centre, frames, frequencies, phases, subclusterMeans },
     map(z: Tensor, manifold: number): Tensor {
-      if (!(Number.isInteger(manifold) && manifold >= 0 && manifold < r)) {
-        throw new Error(`manifoldMixture.map: manifold must be an integer in 0…${r - 1}, got ${manifold}`);
-      }
+      checked('manifoldMixture.map', 'manifold', intIn(0, r - 1), manifold);
       if (z.ndim !== 2 || z.shape[1] !== m) {
         throw new Error(`manifoldMixture.map: z must be k×${m}, got [${z.shape}]`);
       }
       return tidy(() => mapRows(z.double(), manifold));
     },
     sample(n: number, seed = 0): ManifoldSample {
-      if (!(Number.isInteger(n) && n >= 1))
-        throw new Error(`manifoldMixture.sample: n must be a positive integer, got ${n}`);
-      checkSeed(seed, 'manifoldMixture.sample', 'seed');
+      checked('manifoldMixture.sample', 'n', positiveInt, n);
+      checked('manifoldMixture.sample', 'seed', seedCheck, seed);
       const q = Math.ceil(n / r); // points per manifold, before trimming to n
       const manifold = new Int32Array(n);
       const subcluster = new Int32Array(n);
@@ -313,13 +309,9 @@ export function manifoldMixture(o: ManifoldMixtureOptions): ManifoldMixture {
  */
 export function gaussianAugment(x: Tensor, sigma: number, copies: number, seed = 0): { x: Tensor; source: Int32Array } {
   if (x.ndim !== 2) throw new Error(`gaussianAugment: x must be n×d, got [${x.shape}]`);
-  if (!(typeof sigma === 'number' && Number.isFinite(sigma) && sigma >= 0)) {
-    throw new Error(`gaussianAugment: sigma must be a finite number ≥ 0, got ${sigma}`);
-  }
-  if (!(Number.isInteger(copies) && copies >= 1)) {
-    throw new Error(`gaussianAugment: copies must be a positive integer, got ${copies}`);
-  }
-  checkSeed(seed, 'gaussianAugment', 'seed');
+  checked('gaussianAugment', 'sigma', nonNegative, sigma);
+  checked('gaussianAugment', 'copies', positiveInt, copies);
+  checked('gaussianAugment', 'seed', seedCheck, seed);
   const [n, d] = x.shape as [number, number];
   const source = new Int32Array(n * copies);
   for (let i = 0; i < n; i++) source.fill(i, i * copies, (i + 1) * copies);

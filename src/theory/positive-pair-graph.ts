@@ -20,6 +20,21 @@
 
 import type { Pipeline } from '../augment/pipeline.ts';
 import type { ImageSplit } from '../data/dataset.ts';
+import {
+  checked,
+  follows,
+  intAtLeast,
+  intIn,
+  nullable,
+  type OptionsOf,
+  oneOf,
+  option,
+  positive,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+  seed as seedCheck,
+} from '../options/index.ts';
 import { cat, Generator, type Tensor, tidy } from '../tensor/index.ts';
 import { type Graph, graphFromEdges } from './graph.ts';
 import { knnSearch } from './knn.ts';
@@ -31,32 +46,40 @@ export type EdgeKind = (typeof EDGE_KINDS)[number];
 /** A number per edge label. */
 export type PerEdgeKind = Record<EdgeKind, number>;
 
-export interface PositivePairGraphOptions {
+/**
+ * The value options of `positivePairGraph`, declared once (src/options); the
+ * images, the pipeline and a feature map are given beside them.
+ */
+export const POSITIVE_PAIR_GRAPH_OPTIONS = {
+  augmentations: option(intAtLeast(2), 5, 'M, the views drawn of each image'),
+  k: option(positiveInt, 10, 'nearest neighbours per view, at most N·M − 1'),
+  weights: option(
+    oneOf(['gaussian', 'binary'] as const),
+    'gaussian',
+    'proximity edge weights: gaussian exp(−‖x − x′‖²/(2h²)), or binary (1)',
+  ),
+  bandwidth: option(
+    nullable(positive),
+    follows('the median over views of the distance to the k-th neighbour', () => null),
+    'the Gaussian bandwidth h',
+  ),
+  positiveWeight: option(positive, 1, 'weight p of a positive pair (two views of one image)'),
+  seed: option(seedCheck, 0, 'seeds the augmentation stream'),
+  batchSize: option(positiveInt, 512, 'images augmented and embedded at a time'),
+} satisfies Schema;
+
+export type PositivePairGraphOptions = OptionsOf<typeof POSITIVE_PAIR_GRAPH_OPTIONS> & {
   /** The natural images: uint8 N×C×H×W and their N integer labels. All N are used. */
   split: ImageSplit;
   /** The augmentation (a data-layer recipe, e.g. `presetFromName('mnist')`). */
   pipeline: Pipeline;
-  /** M: views per image, an integer ≥ 2 (default 5). */
-  augmentations?: number;
-  /** Nearest neighbours per view, an integer in 1…N·M−1 (default 10). */
-  k?: number;
   /**
    * Where distances are measured: 'pixel' (default: the pipeline's float
    * output, flattened) or a function mapping a float32 B×C×H×W batch of views
    * to B×d features (e.g. a frozen encoder under noGrad).
    */
   space?: 'pixel' | ((views: Tensor) => Tensor);
-  /** Proximity edge weights: 'gaussian' (default) or 'binary' (1). */
-  weights?: 'gaussian' | 'binary';
-  /** Gaussian bandwidth h > 0; default: the median over views of the distance to the k-th neighbour. */
-  bandwidth?: number;
-  /** Weight p > 0 of a positive pair (default 1). */
-  positiveWeight?: number;
-  /** Seed of the augmentation stream (default 0). */
-  seed?: number;
-  /** Images augmented and embedded at a time (default 512). */
-  batchSize?: number;
-}
+};
 
 export interface PositivePairGraph {
   /** Sparse CSR graph over the N·M views; vertex v = i·M + m is view m of image i. */
@@ -83,12 +106,6 @@ export interface PositivePairGraph {
 
 const INTEGER_DTYPES = new Set(['uint8', 'int8', 'int16', 'int32', 'int64']);
 
-function checkInt(v: number, name: string, lo: number, hi = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) {
-    throw new Error(`positivePairGraph: ${name} must be an integer in ${lo}…${hi}, got ${v}`);
-  }
-}
-
 /**
  * Builds the empirical positive-pair graph of `split` under `pipeline` (see the
  * module comment for the weights). Views are drawn from `Generator(seed)`,
@@ -96,7 +113,7 @@ function checkInt(v: number, name: string, lo: number, hi = Number.MAX_SAFE_INTE
  * is a function of the options alone.
  */
 export function positivePairGraph(o: PositivePairGraphOptions): PositivePairGraph {
-  const { split, pipeline } = o;
+  const { split, pipeline, space: givenSpace, ...options } = o;
   if (split === undefined || split.images === undefined || split.labels === undefined) {
     throw new Error('positivePairGraph: split must be { images, labels }');
   }
@@ -114,29 +131,13 @@ export function positivePairGraph(o: PositivePairGraphOptions): PositivePairGrap
   if (pipeline === undefined || typeof pipeline.views !== 'function') {
     throw new Error('positivePairGraph: pipeline must be an augment Pipeline');
   }
-  const M = o.augmentations ?? 5;
-  checkInt(M, 'augmentations', 2);
+  const s = resolveOptions(POSITIVE_PAIR_GRAPH_OPTIONS, options, 'positivePairGraph');
+  const { augmentations: M, k, seed, batchSize, weights: kind, positiveWeight } = s;
   const n = N * M;
-  const k = o.k ?? 10;
-  checkInt(k, 'k', 1, n - 1);
-  const seed = o.seed ?? 0;
-  checkInt(seed, 'seed', 0);
-  const batchSize = o.batchSize ?? 512;
-  checkInt(batchSize, 'batchSize', 1);
-  const space = o.space ?? 'pixel';
+  checked('positivePairGraph', 'k', intIn(1, n - 1), k);
+  const space = givenSpace ?? 'pixel';
   if (space !== 'pixel' && typeof space !== 'function') {
     throw new Error(`positivePairGraph: space must be 'pixel' or a function of a view batch, got ${String(space)}`);
-  }
-  const kind = o.weights ?? 'gaussian';
-  if (kind !== 'gaussian' && kind !== 'binary') {
-    throw new Error(`positivePairGraph: weights must be 'gaussian' or 'binary', got ${String(kind)}`);
-  }
-  if (o.bandwidth !== undefined && !(Number.isFinite(o.bandwidth) && o.bandwidth > 0)) {
-    throw new Error(`positivePairGraph: bandwidth must be finite and > 0, got ${o.bandwidth}`);
-  }
-  const positiveWeight = o.positiveWeight ?? 1;
-  if (!(Number.isFinite(positiveWeight) && positiveWeight > 0)) {
-    throw new Error(`positivePairGraph: positiveWeight must be finite and > 0, got ${positiveWeight}`);
   }
   const labels = Int32Array.from(split.labels.toArray() as number[]);
 
@@ -156,7 +157,7 @@ export function positivePairGraph(o: PositivePairGraphOptions): PositivePairGrap
 
   let bandwidth: number | null = null;
   if (kind === 'gaussian') {
-    bandwidth = o.bandwidth ?? medianKthDistance(distances, n, k);
+    bandwidth = s.bandwidth ?? medianKthDistance(distances, n, k);
     // All views identical: any positive h gives κ = 1.
     if (!(bandwidth > 0)) bandwidth = 1;
   }

@@ -11,6 +11,7 @@
  * clusters the top r eigenvectors are √w-scaled cluster indicators, so f* is
  * constant on each cluster.
  */
+import { checked, intIn } from '../options/index.ts';
 import { type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { type Eigenpairs, type EigsOptions, topEigenpairs } from './eigs.ts';
 import { degrees, type Graph, normalizedAdjacency } from './graph.ts';
@@ -34,9 +35,7 @@ export function spectralEmbedding(g: Graph, k: number, o: EigsOptions = {}): Spe
   if (g === null || typeof g !== 'object' || !Number.isInteger(g.n) || g.weights === undefined) {
     throw new Error('spectralEmbedding: g must be a Graph (denseGraph, graphFromEdges, knnGraph, …)');
   }
-  if (!(Number.isInteger(k) && k >= 1 && k <= g.n)) {
-    throw new Error(`spectralEmbedding: k must be an integer in 1…n = ${g.n}, got ${k}`);
-  }
+  checked('spectralEmbedding', 'k', intIn(1, g.n), k);
   const a = normalizedAdjacency(g);
   let eigen: Eigenpairs;
   try {

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Method } from '../methods/method.ts';
-import type { ImageEncoder } from '../nn/index.ts';
+import { entriesUnder, type ImageEncoder, withPrefix } from '../nn/index.ts';
 import { loadOptimizer, type Optimizer, saveOptimizer } from '../optim/index.ts';
 import { loadSafetensors, saveSafetensors, type Tensor, tidy } from '../tensor/index.ts';
 import { writeJsonAtomic } from '../util/atomic-write.ts';
@@ -42,10 +42,11 @@ export function saveCheckpoint(
   const sub = join(dir, name(position.step));
   mkdirSync(sub, { recursive: true });
   tidy(() => {
-    const tensors: Record<string, Tensor> = {};
-    for (const [k, t] of Object.entries(parts.encoder.stateDict())) tensors[`encoder.${k}`] = t;
-    for (const [k, t] of Object.entries(parts.method.heads.stateDict())) tensors[`heads.${k}`] = t;
-    for (const [k, t] of Object.entries(parts.method.stateTensors())) tensors[`state.${k}`] = t;
+    const tensors: Record<string, Tensor> = {
+      ...withPrefix(parts.encoder.stateDict(), 'encoder.'),
+      ...withPrefix(parts.method.heads.stateDict(), 'heads.'),
+      ...withPrefix(parts.method.stateTensors(), 'state.'),
+    };
     saveSafetensors(join(sub, 'model.safetensors'), tensors, { format: 'pt', method: parts.method.name });
   });
   saveOptimizer(join(sub, 'optimizer.safetensors'), parts.optimizer);
@@ -84,12 +85,7 @@ export function loadCheckpoint(
   const modelPath = join(sub, 'model.safetensors');
   tidy(() => {
     const { tensors } = loadSafetensors(modelPath);
-    const pick = (prefix: string) =>
-      Object.fromEntries(
-        Object.entries(tensors)
-          .filter(([k]) => k.startsWith(prefix))
-          .map(([k, t]) => [k.slice(prefix.length), t]),
-      );
+    const pick = (prefix: string) => entriesUnder(tensors, prefix);
     try {
       parts.encoder.loadStateDict(pick('encoder.'), { strict: true });
       parts.method.heads.loadStateDict(pick('heads.'), { strict: true });

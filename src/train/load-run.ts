@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabeledDataset, loadDataset } from '../data/index.ts';
-import { type ImageEncoder, loadModule } from '../nn/index.ts';
+import { entriesUnder, type ImageEncoder, loadModule } from '../nn/index.ts';
 import { loadSafetensors, tidy } from '../tensor/index.ts';
 import { latestCheckpoint } from './checkpoint.ts';
 import { createEncoder } from './encoder-factory.ts';
@@ -41,11 +41,7 @@ export function loadRunEncoder(dir: string): LoadedRun {
     const path = join(sub, 'model.safetensors');
     tidy(() => {
       const { tensors } = loadSafetensors(path);
-      const sd = Object.fromEntries(
-        Object.entries(tensors)
-          .filter(([k]) => k.startsWith('encoder.'))
-          .map(([k, t]) => [k.slice('encoder.'.length), t]),
-      );
+      const sd = entriesUnder(tensors, 'encoder.');
       try {
         encoder.loadStateDict(sd, { strict: true });
       } catch (e) {

@@ -1,14 +1,47 @@
 /**
- * The configuration of a pretraining run: everything needed to rerun it,
- * written to the run's config.json. `resolvePretrainConfig` fills in the
- * defaults (the method's published recipe scaled to the batch size) and
- * checks every field, naming it in the error.
+ * The configuration of a pretraining run, declared once: every setting with
+ * its check, default and help (src/options). `resolvePretrainConfig` is pure
+ * — it builds no module and reads no file — and yields exactly what runs:
+ * one optimizer block (the method's recipe scaled to the batch, unless
+ * overridden), every default filled in. The run's config.json is that
+ * resolved config, and given back as settings it resolves to itself.
  */
+
+import { checkPresetOptions, PRESET_OPTIONS, type ResolvedPresetOptions } from '../augment/index.ts';
+import { KNN_OPTIONS } from '../eval/index.ts';
+import type { MethodDefinition } from '../methods/define.ts';
+import { METHOD_NAMES, methodDefinition } from '../methods/index.ts';
 import type { MethodConfig, MethodName } from '../methods/method.ts';
-import { CONVNET_WIDTHS, checkConvNetWidths } from '../nn/index.ts';
-import { ENCODER_NAMES, type EncoderConfig, type EncoderName } from './encoder-factory.ts';
+import { CONVNET_WIDTHS } from '../nn/index.ts';
+import {
+  boolean,
+  checked,
+  derived,
+  flatten,
+  getPath,
+  group,
+  intAtLeast,
+  isPlainObject,
+  listOf,
+  nonEmptyString,
+  nonNegative,
+  nullable,
+  OptionError,
+  oneOf,
+  option,
+  positive,
+  positiveInt,
+  resolve,
+  type Schema,
+  type Sources,
+  seed,
+  unitInterval,
+} from '../options/index.ts';
+import { ENCODER_NAMES, type EncoderConfig, type EncoderName, encoderScale } from './encoder-factory.ts';
 
 export interface MonitorConfig {
+  /** Run the kNN monitor at each epoch end. */
+  enabled: boolean;
   /** Training images in the kNN bank (a fixed seeded subset). */
   bankSize: number;
   /** Test images classified by the monitor. */
@@ -17,98 +50,269 @@ export interface MonitorConfig {
   temperature: number;
 }
 
+/** The augmentation: `PRESET_OPTIONS` resolved (mean and std: the dataset's statistics unless given). */
+export type AugmentConfig = ResolvedPresetOptions & { mean: number[]; std: number[] };
+
+export interface OptimizerConfig {
+  name: 'sgd' | 'lars';
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  warmupFraction: number;
+}
+
+/** A resolved pretraining config: what config.json holds and what runs. */
 export interface PretrainConfig {
-  version: 1;
+  version: 2;
   method: MethodConfig;
   /** `loadDataset` name (`mnist`, `fashion-mnist`, `cifar10:DIR`, `folder:DIR`…). */
   dataset: string;
   /** Pretrain on a seeded random subset of this many training images (null: all). */
   trainSize: number | null;
   encoder: EncoderConfig;
-  augment: { preset: string; sigma?: number; mean: number[]; std: number[] };
+  augment: AugmentConfig;
   batchSize: number;
-  /** Exactly one of epochs and minutes. */
+  /** Exactly one of epochs and minutes is set. */
   epochs: number | null;
   minutes: number | null;
-  optimizer: { name: 'sgd' | 'lars'; lr: number; weightDecay: number; momentum: number; warmupFraction: number };
+  optimizer: OptimizerConfig;
   seed: number;
-  monitor: MonitorConfig | null;
+  monitor: MonitorConfig;
   /** Seconds between checkpoints (also written at every epoch end). */
   checkpointSeconds: number;
   /** Steps between metrics lines. */
   logEvery: number;
   /** Prepare views on a worker thread. */
   worker: boolean;
+  /** Fit the linear probe and kNN on the frozen features at the end. */
+  evaluate: boolean;
 }
 
-/** What a user gives; everything but method and dataset has a default. */
-export interface PretrainSettings {
-  method: MethodName | MethodConfig;
-  dataset: string;
-  trainSize?: number;
-  encoder?: EncoderName;
-  /** ConvNet stage widths (default `CONVNET_WIDTHS`, [32, 64, 512]); the last is the feature width. */
-  widths?: number[];
-  preset?: string;
-  sigma?: number;
-  batchSize?: number;
-  epochs?: number;
-  minutes?: number;
-  lr?: number;
-  weightDecay?: number;
-  optimizer?: 'sgd' | 'lars';
-  warmupFraction?: number;
-  seed?: number;
-  monitor?: Partial<MonitorConfig> | false;
-  checkpointSeconds?: number;
-  logEvery?: number;
-  worker?: boolean;
-  channelsLast?: boolean;
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
+
+/**
+ * What a user gives: any part of a config (a YAML/JSON file, `--set` overrides,
+ * API arguments); `method` may be just a name.
+ */
+export type PretrainSettings = Omit<DeepPartial<PretrainConfig>, 'method' | 'version'> & {
+  method?: MethodName | (Partial<MethodConfig> & { name?: MethodName });
+  version?: number;
+};
+
+/** The facts about the data that defaults depend on (measured by the trainer, given by tests). */
+export interface DataFacts {
+  /** Image channels. */
+  channels: number;
+  /** The dataset's normalization (literature constants or measured on its training split). */
+  mean: number[];
+  std: number[];
 }
 
-export const DEFAULT_MONITOR: MonitorConfig = { bankSize: 10000, querySize: 2000, k: 200, temperature: 0.1 };
-
-function check(ok: boolean, field: string, expected: string, got: unknown): void {
-  if (!ok) throw new Error(`pretrain: ${field} must be ${expected}, got ${JSON.stringify(got)}`);
+/** What derived defaults are computed from. */
+interface Context extends DataFacts {
+  scale: 'small' | 'large';
+  method: MethodDefinition<unknown>;
+  encoder: EncoderName;
+  batchSize: number;
+  minutes: number | null;
 }
-const isPosInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-const isPos = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
-/** Checks the settings that do not depend on the data (the rest is resolved by the trainer). */
-export function checkSettings(s: PretrainSettings): void {
-  check(s.epochs === undefined || s.minutes === undefined, 'epochs/minutes', 'given one at a time', {
-    epochs: s.epochs,
-    minutes: s.minutes,
-  });
-  if (s.epochs !== undefined) check(isPosInt(s.epochs), 'epochs', 'a positive integer', s.epochs);
-  if (s.minutes !== undefined) check(isPos(s.minutes), 'minutes', 'a positive number', s.minutes);
-  if (s.batchSize !== undefined)
-    check(isPosInt(s.batchSize) && s.batchSize >= 2, 'batchSize', 'an integer ≥ 2', s.batchSize);
-  if (s.lr !== undefined) check(isPos(s.lr), 'lr', 'a positive number', s.lr);
-  if (s.weightDecay !== undefined)
-    check(typeof s.weightDecay === 'number' && s.weightDecay >= 0, 'weightDecay', 'a number ≥ 0', s.weightDecay);
-  if (s.warmupFraction !== undefined)
-    check(
-      typeof s.warmupFraction === 'number' && s.warmupFraction >= 0 && s.warmupFraction < 1,
-      'warmupFraction',
-      'in [0, 1)',
-      s.warmupFraction,
+const recipe = (c: Context) => c.method.recipe;
+
+/** The settings every pretraining has, the method's own options aside (see `pretrainSchema`). */
+export const PRETRAIN_OPTIONS = {
+  dataset: option(
+    nonEmptyString,
+    'mnist',
+    'the images to pretrain on: mnist, fashion-mnist, cifar10:DIR, cifar100:DIR or folder:DIR (labels are used only by the evaluation and the supervised baseline)',
+    { flag: 'dataset' },
+  ),
+  trainSize: option(
+    nullable(positiveInt),
+    null,
+    'pretrain on a seeded random subset of this many training images (a quick try); none: all of them',
+    { flag: 'train-size', unit: 'images' },
+  ),
+  encoder: group('the backbone', {
+    name: option(oneOf(ENCODER_NAMES), 'convnet', 'the backbone: convnet (small, for CPUs) or resnet18 (the papers’)', {
+      flag: 'encoder',
+    }),
+    widths: option(
+      nullable(listOf(positiveInt)),
+      derived<number[] | null, Context>(`${CONVNET_WIDTHS.join(',')} for the ConvNet, none for ResNet-18`, (c) =>
+        c.encoder === 'convnet' ? [...CONVNET_WIDTHS] : null,
+      ),
+      'ConvNet stage widths; the last is the feature width',
+      { flag: 'widths' },
+    ),
+    channelsLast: option(boolean, true, 'store conv weights and activations channels-last (faster on CPUs)'),
+    inChannels: option(
+      positiveInt,
+      derived<number, Context>("the dataset's channels", (c) => c.channels),
+      'image channels the encoder takes (must match the dataset)',
+    ),
+  }),
+  augment: group('the augmentation that makes the views', PRESET_OPTIONS),
+  batchSize: option(
+    intAtLeast(2),
+    derived<number, Context>("the method's: 128 for spectral on the ConvNet, 256 otherwise", (c) => c.batchSize),
+    'images per batch (each gives its views)',
+    { flag: 'batch-size', unit: 'images' },
+  ),
+  epochs: option(
+    nullable(positiveInt),
+    derived<number | null, Context>('10, or none when minutes is given', (c) => (c.minutes === null ? 10 : null)),
+    'epochs to train',
+    { flag: 'epochs' },
+  ),
+  minutes: option(
+    nullable(positive),
+    null,
+    'a wall-clock budget instead of epochs: the schedule is planned to end in it',
+    {
+      flag: 'minutes',
+      unit: 'minutes',
+    },
+  ),
+  optimizer: group("the optimizer (defaults: the method's published recipe)", {
+    name: option(
+      oneOf(['sgd', 'lars'] as const),
+      derived<'sgd' | 'lars', Context>("the method's", (c) => recipe(c).optimizer),
+      'sgd or lars (LARS as in the papers: η = 0.001, biases and norms excluded)',
+      { flag: 'optimizer' },
+    ),
+    lr: option(
+      positive,
+      derived<number, Context>("the method's base lr × batchSize/256", (c) => (recipe(c).baseLr * c.batchSize) / 256),
+      'peak learning rate, after warm-up',
+      { flag: 'lr' },
+    ),
+    weightDecay: option(
+      nonNegative,
+      derived<number, Context>("the method's", (c) => recipe(c).weightDecay),
+      'weight decay (not on biases and norms)',
+      { flag: 'wd' },
+    ),
+    momentum: option(
+      unitInterval,
+      derived<number, Context>("the method's", (c) => recipe(c).momentum),
+      'momentum of SGD/LARS',
+    ),
+    warmupFraction: option(
+      unitInterval,
+      derived<number, Context>("the method's", (c) => recipe(c).warmupFraction),
+      'linear warm-up as a fraction of the run, then cosine decay',
+    ),
+  }),
+  seed: option(seed, 0, 'seeds the weights, the data order and every augmentation', { flag: 'seed' }),
+  monitor: group('the kNN monitor run at each epoch end', {
+    enabled: option(boolean, true, 'run the kNN monitor at each epoch end', { flag: 'monitor' }),
+    bankSize: option(positiveInt, 10000, 'training images in its bank (a fixed seeded subset)', { unit: 'images' }),
+    querySize: option(positiveInt, 2000, 'test images it classifies', { unit: 'images' }),
+    ...KNN_OPTIONS,
+  }),
+  checkpointSeconds: option(positive, 60, 'time between checkpoints (one is also written at every epoch end)', {
+    unit: 'seconds',
+  }),
+  logEvery: option(positiveInt, 10, 'steps between lines of metrics.jsonl (loss, its parts, lr)', { unit: 'steps' }),
+  worker: option(boolean, true, 'prepare the views on a worker thread while the step runs', { flag: 'worker' }),
+  evaluate: option(boolean, true, 'fit the linear probe and kNN on the frozen features at the end', {
+    flag: 'evaluate',
+  }),
+} satisfies Schema;
+
+/** The whole schema for method `method`: its options under `method.`, the rest as `PRETRAIN_OPTIONS`. */
+export function pretrainSchema(method: MethodName): Schema {
+  const def = methodDefinition(method);
+  return {
+    method: group(`the pretraining method (${def.name}: ${def.summary})`, {
+      name: option(oneOf(METHOD_NAMES), 'spectral', 'the pretraining method', { flag: 'method' }),
+      ...def.options,
+    }),
+    ...PRETRAIN_OPTIONS,
+  };
+}
+
+/**
+ * The given value at `key`, checked by its own declaration now because other
+ * defaults depend on it (undefined when not given; the full resolution fills it).
+ */
+function early(schema: Schema, given: Record<string, unknown>, key: string, sources?: Sources): unknown {
+  const v = getPath(given, key);
+  if (v === undefined) return undefined;
+  const decl = new Map(flatten(schema)).get(key);
+  if (!decl) throw new Error(`pretrain: no declaration of ${key}`);
+  const src = sources?.get(key);
+  return checked(src ? `${src}: pretrain` : 'pretrain', key, decl.check, v);
+}
+
+/**
+ * The resolved config of `settings` for data with these `facts`: every
+ * option present and checked, defaults filled (the method's options for the
+ * encoder's scale, the optimizer from the method's recipe at this batch
+ * size). Pure: builds nothing. Errors name the key, what was expected, what
+ * was given and, with `sources`, where it came from ("run.yaml: …").
+ */
+export function resolvePretrainConfig(
+  settings: PretrainSettings,
+  facts: DataFacts,
+  o: { sources?: Sources } = {},
+): PretrainConfig {
+  if (!isPlainObject(settings))
+    throw new OptionError(`pretrain: settings must be an object, got ${JSON.stringify(settings)}`);
+  const given: Record<string, unknown> = { ...settings };
+  if (typeof given.method === 'string') given.method = { name: given.method };
+  if (given.version !== undefined && given.version !== 1 && given.version !== 2) {
+    throw new OptionError(
+      `pretrain: version must be 1 or 2 (a config this specl can read), got ${JSON.stringify(given.version)}`,
     );
-  if (s.optimizer !== undefined)
-    check(s.optimizer === 'sgd' || s.optimizer === 'lars', 'optimizer', "'sgd' or 'lars'", s.optimizer);
-  if (s.encoder !== undefined)
-    check(ENCODER_NAMES.includes(s.encoder), 'encoder', ENCODER_NAMES.join(' or '), s.encoder);
-  if (s.widths !== undefined) {
-    checkConvNetWidths(s.widths, 'pretrain: widths');
-    check((s.encoder ?? 'convnet') === 'convnet', 'widths', "given only with encoder 'convnet'", s.encoder);
   }
-  if (s.seed !== undefined)
-    check(Number.isSafeInteger(s.seed) && s.seed >= 0, 'seed', 'a non-negative integer', s.seed);
-  if (s.checkpointSeconds !== undefined)
-    check(isPos(s.checkpointSeconds), 'checkpointSeconds', 'a positive number', s.checkpointSeconds);
-  if (s.logEvery !== undefined) check(isPosInt(s.logEvery), 'logEvery', 'a positive integer', s.logEvery);
-  if (s.trainSize !== undefined) check(isPosInt(s.trainSize), 'trainSize', 'a positive integer', s.trainSize);
-  if (s.sigma !== undefined) check(typeof s.sigma === 'number' && s.sigma >= 0, 'sigma', 'a number ≥ 0', s.sigma);
+  delete given.version;
+  const sources = o.sources;
+  const methodName = (early(pretrainSchema('spectral'), given, 'method.name', sources) ?? 'spectral') as MethodName;
+  const def = methodDefinition(methodName);
+  const encoder = (early(PRETRAIN_OPTIONS, given, 'encoder.name', sources) ?? 'convnet') as EncoderName;
+  const scale = encoderScale(encoder);
+  const batchSize =
+    (early(PRETRAIN_OPTIONS, given, 'batchSize', sources) as number | undefined) ?? def.batchSize(scale);
+  const minutes = (early(PRETRAIN_OPTIONS, given, 'minutes', sources) as number | null | undefined) ?? null;
+  const context: Context = { ...facts, scale, method: def, encoder, batchSize, minutes };
+  const config = resolve<Omit<PretrainConfig, 'version'>, Context>(pretrainSchema(methodName), given, {
+    owner: 'pretrain',
+    context,
+    sources,
+  });
+  const fail = (key: string, msg: string): never => {
+    const src = sources?.get(key);
+    throw new OptionError(`${src ? `${src}: ` : ''}pretrain: ${msg}`);
+  };
+  if ((config.epochs === null) === (config.minutes === null)) {
+    fail(
+      config.epochs === null ? 'epochs' : 'minutes',
+      `give exactly one of epochs and minutes, got epochs ${config.epochs} and minutes ${config.minutes}`,
+    );
+  }
+  if (config.encoder.name === 'convnet' && config.encoder.widths === null)
+    fail('encoder.widths', 'encoder.widths must be a list of positive integers for the ConvNet, got none');
+  if (config.encoder.name !== 'convnet' && config.encoder.widths !== null)
+    fail(
+      'encoder.widths',
+      `encoder.widths is only for the ConvNet, got ${JSON.stringify(config.encoder.widths)} with ${config.encoder.name}`,
+    );
+  if (config.encoder.inChannels !== facts.channels)
+    fail(
+      'encoder.inChannels',
+      `encoder.inChannels is ${config.encoder.inChannels} but the dataset's images have ${facts.channels} channels`,
+    );
+  try {
+    checkPresetOptions(config.augment, { owner: 'pretrain', prefix: 'augment.', channels: facts.channels });
+  } catch (e) {
+    const src = sources?.get('augment.sigma') ?? sources?.get('augment.preset') ?? sources?.get('augment.mean');
+    throw src ? new OptionError(`${src}: ${(e as Error).message}`) : e;
+  }
+  return { version: 2, ...config };
 }
 
 /**
@@ -116,16 +320,30 @@ export function checkSettings(s: PretrainSettings): void {
  * (the ConvNet was [32, 64, 128] then), so those runs still load and resume.
  */
 const UNRECORDED_CONVNET_WIDTHS = [32, 64, 128];
+/** Optimizer fields that version-1 configs repeated inside the method (the trainer's block is what ran). */
+const V1_RECIPE_KEYS = ['optimizer', 'baseLr', 'weightDecay', 'optimizerMomentum', 'warmupFraction'];
 
-/** A config read from a run folder, with fields added since it was written filled in. */
-export function upgradeConfig(config: PretrainConfig): PretrainConfig {
-  if (config.encoder?.name !== 'convnet' || config.encoder.widths !== undefined) return config;
-  return { ...config, encoder: { ...config.encoder, widths: [...UNRECORDED_CONVNET_WIDTHS] } };
-}
-
-/** The resolved encoder config: ConvNet widths always recorded. */
-export function resolveEncoder(s: PretrainSettings, inChannels: number): EncoderConfig {
-  const name = s.encoder ?? 'convnet';
-  const base = { name, inChannels, channelsLast: s.channelsLast ?? true };
-  return name === 'convnet' ? { ...base, widths: [...(s.widths ?? CONVNET_WIDTHS)] } : base;
+/** A config read from a run folder, written by an earlier specl, in today's form (in memory only). */
+export function upgradeConfig(raw: unknown): PretrainConfig {
+  if (!isPlainObject(raw)) throw new OptionError(`config.json must hold an object, got ${JSON.stringify(raw)}`);
+  const c = raw as Record<string, unknown>;
+  if (c.version === 2) return c as unknown as PretrainConfig;
+  const method = Object.fromEntries(
+    Object.entries((c.method ?? {}) as Record<string, unknown>).filter(([k]) => !V1_RECIPE_KEYS.includes(k)),
+  );
+  const encoder = { ...((c.encoder ?? {}) as Record<string, unknown>) };
+  if (encoder.name === 'convnet' && encoder.widths === undefined) encoder.widths = [...UNRECORDED_CONVNET_WIDTHS];
+  if (encoder.widths === undefined) encoder.widths = null;
+  const monitor = c.monitor === null ? { enabled: false } : { enabled: true, ...(c.monitor as object) };
+  const augment = { ...((c.augment ?? {}) as Record<string, unknown>) };
+  if (augment.sigma === undefined) augment.sigma = null;
+  return {
+    ...(c as object),
+    version: 2,
+    method,
+    encoder,
+    monitor,
+    augment,
+    evaluate: true,
+  } as unknown as PretrainConfig;
 }

@@ -7,22 +7,21 @@
  */
 import { join } from 'node:path';
 import { deriveSeed, presetFromName, ViewLoader } from '../augment/index.ts';
-import { type LabeledDataset, loadDataset, type Normalization, normalizationStats, subsetOf } from '../data/index.ts';
-import { createMethod, defaultBatchSize, defaultConfig } from '../methods/index.ts';
-import type { Method, MethodConfig, MethodRecipe } from '../methods/method.ts';
+import { type LabeledDataset, loadDataset, normalizationStats, subsetOf } from '../data/index.ts';
+import { type EncoderEvaluation, type EvalProgress, evaluateEncoder, knnMonitor } from '../eval/index.ts';
+import { createMethod } from '../methods/index.ts';
+import type { Method } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
 import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
-import { Generator, randperm, type Tensor, tidy } from '../tensor/index.ts';
+import { Generator, randperm, tidy } from '../tensor/index.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.ts';
 import { embeddingSpread } from './collapse.ts';
 import { createEncoder } from './encoder-factory.ts';
-import { type EncoderEvaluation, evaluateEncoder, knnMonitor } from './evaluate-encoder.ts';
 import {
-  checkSettings,
-  DEFAULT_MONITOR,
+  type DataFacts,
   type PretrainConfig,
   type PretrainSettings,
-  resolveEncoder,
+  resolvePretrainConfig,
   upgradeConfig,
 } from './pretrain-config.ts';
 import { RunFolder } from './run-folder.ts';
@@ -44,18 +43,27 @@ export type PretrainEvent =
   | { type: 'epoch'; epoch: number; step: number; knn: number | null; spread: number; collapsed: boolean }
   | { type: 'checkpoint'; step: number }
   | { type: 'evaluate' }
+  /** Progress of the final evaluation (feature extraction, each probe iteration, kNN). */
+  | { type: 'evaluate-progress'; progress: EvalProgress }
   | { type: 'done'; summary: PretrainSummary };
 
-export interface PretrainOptions extends PretrainSettings {
-  /** Run folder (default runs/<method>-<dataset>-<time>). */
-  out?: string;
-  /** A dataset already in memory (its `name` is recorded; resuming reloads it by that name). */
+/** How a run is driven (not part of its config): where it goes, what it reports, how it stops. */
+export interface RunControl {
+  /** A dataset already in memory (its `name` is recorded; resuming reloads it by that name unless given again). */
   data?: LabeledDataset;
   /** Stops the run cleanly: a checkpoint is written and `interrupted` is set. */
   signal?: AbortSignal;
   onEvent?: (e: PretrainEvent) => void;
-  /** Skip the final linear probe and kNN (the summary then has null accuracies). */
-  skipEvaluation?: boolean;
+}
+
+/** Settings of a fresh run plus how to drive it. */
+export interface PretrainOptions extends RunControl {
+  /** Any part of a config (see `PRETRAIN_OPTIONS` and the method's options); the rest takes defaults. */
+  settings: PretrainSettings;
+  /** Run folder (default runs/<method>-<dataset>-<time>); must not hold a run already. */
+  out?: string;
+  /** Where each setting came from ("run.yaml", "--lr"), for error messages. */
+  sources?: ReadonlyMap<string, string>;
 }
 
 export interface PretrainSummary {
@@ -84,70 +92,10 @@ export const COLLAPSE_THRESHOLD = 0.1;
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 const sanitize = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
-/** Builds the full config from the settings, the data and the method's recipe. */
-function resolveConfig(
-  s: PretrainSettings,
-  data: LabeledDataset,
-  norm: Normalization,
-  dataset: string,
-): PretrainConfig {
-  checkSettings(s);
-  const [, channels] = data.train.images.shape as [number, number, number, number];
-  const encoder = resolveEncoder(s, channels);
-  // A throwaway instance says what the defaults depend on (its scale) and gives the method's recipe.
-  const instance = createEncoder({ ...encoder, channelsLast: false });
-  let method: MethodConfig;
-  let batchSize: number;
-  let recipe: MethodRecipe;
-  try {
-    method =
-      typeof s.method === 'string'
-        ? defaultConfig(s.method, instance.scale)
-        : { ...defaultConfig(s.method.name, instance.scale), ...s.method };
-    batchSize = s.batchSize ?? defaultBatchSize(method.name, instance.scale);
-    recipe = methodRecipe(method, instance, batchSize);
-  } finally {
-    instance.dispose();
-  }
-  const epochs = s.epochs ?? (s.minutes === undefined ? 10 : null);
-  return {
-    version: 1,
-    method,
-    dataset,
-    trainSize: s.trainSize ?? null,
-    encoder,
-    augment: {
-      preset: s.preset ?? (channels === 1 ? 'mnist' : 'cifar'),
-      sigma: s.sigma,
-      mean: norm.mean,
-      std: norm.std,
-    },
-    batchSize,
-    epochs,
-    minutes: s.minutes ?? null,
-    optimizer: {
-      name: s.optimizer ?? recipe.optimizer,
-      lr: s.lr ?? recipe.lr,
-      weightDecay: s.weightDecay ?? recipe.weightDecay,
-      momentum: recipe.momentum,
-      warmupFraction: s.warmupFraction ?? recipe.warmupFraction,
-    },
-    seed: s.seed ?? 0,
-    monitor: s.monitor === false ? null : { ...DEFAULT_MONITOR, ...(s.monitor ?? {}) },
-    checkpointSeconds: s.checkpointSeconds ?? 60,
-    logEvery: s.logEvery ?? 10,
-    worker: s.worker ?? true,
-  };
-}
-
-/** The method's recipe at this batch size, read from a throwaway method instance's `recipe`. */
-function methodRecipe(config: MethodConfig, encoder: ImageEncoder, batchSize: number): MethodRecipe {
-  const m = createMethod(config, { encoder, makeEncoder: () => encoder, numClasses: 2 });
-  try {
-    return m.recipe(batchSize);
-  } finally {
-    m.dispose();
-  }
+/** The facts about `data` that defaults depend on: its channels and normalization. */
+export function dataFacts(data: LabeledDataset): DataFacts {
+  const norm = normalizationStats(data.name, data.train);
+  return { channels: data.train.images.shape[1] as number, mean: norm.mean, std: norm.std };
 }
 
 /** The dataset with its training split cut to `config.trainSize` images (a seeded subset). */
@@ -185,41 +133,55 @@ function build(config: PretrainConfig, numClasses: number) {
 }
 
 /**
- * Pretrains an encoder with a method on a dataset and writes a run folder.
- * With `resume: true` and `out` naming an existing run, continues it from its
- * latest checkpoint exactly where it stopped.
+ * Pretrains an encoder with a method on a dataset and writes a new run
+ * folder: config.json (the resolved config, exactly what runs), metrics.jsonl,
+ * checkpoints, encoder.safetensors and summary.json.
  */
-export async function pretrain(o: PretrainOptions & { resume?: boolean }): Promise<PretrainResult> {
-  let folder: RunFolder;
-  let config: PretrainConfig;
-  const given = o.data;
-  let data: LabeledDataset | undefined;
-  // Tensors this call made (a dataset it loaded, a training subset): freed when it returns.
-  const owned: Tensor[] = [];
-  const own = (d: LabeledDataset) => {
-    if (d !== given) owned.push(d.train.images, d.train.labels, d.test.images, d.test.labels);
-    return d;
-  };
+export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  return withData(o.data, o.settings.dataset ?? 'mnist', async (data) => {
+    // The spec as given (`cifar10:DIR` keeps its folder) so that resume and probe reload the same data.
+    const settings = { ...o.settings, dataset: o.data ? data.name : (o.settings.dataset ?? 'mnist') };
+    const config = resolvePretrainConfig(settings, dataFacts(data), { sources: o.sources });
+    const folder = new RunFolder(o.out ?? join('runs', `${config.method.name}-${sanitize(data.name)}-${stamp()}`));
+    folder.create(config);
+    return start(o, folder, config, data, false);
+  });
+}
+
+/** Continues the run in `dir` from its latest checkpoint, exactly where it stopped (same config, same data). */
+export async function resume(dir: string, o: RunControl = {}): Promise<PretrainResult> {
+  const folder = new RunFolder(dir);
+  const config = upgradeConfig(folder.readConfig<unknown>());
+  return withData(o.data, config.dataset, (data) => start(o, folder, config, data, true));
+}
+
+/** Runs `fn` on `given` or on the dataset `name` loaded here (and freed after). */
+async function withData<T>(
+  given: LabeledDataset | undefined,
+  name: string,
+  fn: (data: LabeledDataset) => Promise<T>,
+): Promise<T> {
+  const data = given ?? (await loadDataset(name));
   try {
-    if (o.resume) {
-      if (!o.out) throw new Error('pretrain: resume needs `out`, the run folder to continue');
-      folder = new RunFolder(o.out);
-      config = upgradeConfig(folder.readConfig<PretrainConfig>());
-      data = own(given ?? (await loadDataset(config.dataset)));
-    } else {
-      data = own(given ?? (await loadDataset(o.dataset)));
-      const norm = normalizationStats(data.name, data.train);
-      // The spec as given (`cifar10:DIR` keeps its folder) so that resume and probe reload the same data.
-      config = resolveConfig(o, data, norm, given ? data.name : o.dataset);
-      const methodName = typeof o.method === 'string' ? o.method : o.method.name;
-      folder = new RunFolder(o.out ?? join('runs', `${methodName}-${sanitize(data.name)}-${stamp()}`));
-      folder.create(config);
-    }
-    const train = withTrainSize(data, config);
-    if (train !== data) owned.push(train.train.images, train.train.labels);
+    return await fn(data);
+  } finally {
+    if (data !== given) for (const s of [data.train, data.test]) for (const t of [s.images, s.labels]) t.dispose();
+  }
+}
+
+/** Builds what the config says and trains it. */
+async function start(
+  o: RunControl,
+  folder: RunFolder,
+  config: PretrainConfig,
+  data: LabeledDataset,
+  resuming: boolean,
+): Promise<PretrainResult> {
+  const train = withTrainSize(data, config);
+  try {
     const { encoder, method, optimizer } = build(config, train.classes.length);
     try {
-      return await run(o, folder, config, train, { encoder, method, optimizer });
+      return await run(o, resuming, folder, config, train, { encoder, method, optimizer });
     } catch (e) {
       encoder.dispose();
       method.dispose();
@@ -228,12 +190,13 @@ export async function pretrain(o: PretrainOptions & { resume?: boolean }): Promi
       optimizer.dispose();
     }
   } finally {
-    for (const t of owned) t.dispose();
+    if (train !== data) for (const t of [train.train.images, train.train.labels]) t.dispose();
   }
 }
 
 async function run(
-  o: PretrainOptions & { resume?: boolean },
+  o: RunControl,
+  resuming: boolean,
   folder: RunFolder,
   config: PretrainConfig,
   data: LabeledDataset,
@@ -244,7 +207,7 @@ async function run(
   const pipeline = presetFromName(config.augment.preset, {
     mean: config.augment.mean,
     std: config.augment.std,
-    sigma: config.augment.sigma,
+    sigma: config.augment.sigma ?? undefined,
     size: data.train.images.shape[2] as number,
   });
   const loader = new ViewLoader({
@@ -265,7 +228,7 @@ async function run(
     images: 0,
   };
   let resumedAt: number | null = null;
-  if (o.resume) {
+  if (resuming) {
     const sub = latestCheckpoint(folder.checkpointsDir);
     if (sub) {
       pos = loadCheckpoint(sub, parts);
@@ -292,7 +255,7 @@ async function run(
     folder.log({ type: 'event', step: pos.step, event: 'plan', totalSteps, secondsPerStep });
     emit({ type: 'plan', totalSteps, secondsPerStep });
   };
-  const monitor = config.monitor ? knnMonitor(data, config.monitor, config.augment, config.seed) : null;
+  const monitor = config.monitor.enabled ? knnMonitor(data, config.monitor, config.augment, config.seed) : null;
   let lastCheckpoint = performance.now();
   let lastCheckpointStep = -1;
   let finalLoss = Number.NaN;
@@ -315,14 +278,18 @@ async function run(
         const ctx = { step: pos.step, totalSteps: pos.totalSteps };
         const batchImages = batch.views[0]?.shape[0] ?? 0;
         const lr = applySchedule(optimizer, schedule, pos.step);
+        const logNow = (pos.step + 1) % config.logEvery === 0 || pos.step + 1 === pos.totalSteps;
         const r = tidy(() => {
           const out = method.forward(encoder, { views: batch.views, labels: batch.labels }, ctx);
           const loss = out.loss.item();
-          if (!Number.isFinite(loss)) return { loss, spread: Number.NaN };
+          if (!Number.isFinite(loss)) return { loss, spread: Number.NaN, parts: {} };
           optimizer.zeroGrad();
           out.loss.backward();
           optimizer.step();
-          return { loss, spread: embeddingSpread(out.embedding) };
+          // the loss's parts are read only on the steps that log them (no host sync between)
+          const parts: Record<string, number> = {};
+          if (logNow) for (const [k, t] of Object.entries(out.logs ?? {})) parts[k] = t.item();
+          return { loss, spread: embeddingSpread(out.embedding), parts };
         });
         batch.dispose();
         if (!Number.isFinite(r.loss)) {
@@ -340,12 +307,13 @@ async function run(
         pos.batch++;
         pos.images += batchImages;
         pos.seconds = seconds();
-        if (pos.step % config.logEvery === 0 || pos.step === pos.totalSteps) {
+        if (logNow) {
           folder.log({
             type: 'step',
             step: pos.step,
             epoch: pos.epoch,
             loss: r.loss,
+            ...r.parts,
             lr,
             spread: r.spread,
             seconds: pos.seconds,
@@ -415,9 +383,11 @@ async function run(
   }
   saveModule(folder.encoderPath, encoder, { method: method.name, dataset: config.dataset });
   let evaluation: EncoderEvaluation | null = null;
-  if (!o.skipEvaluation) {
+  if (config.evaluate) {
     emit({ type: 'evaluate' });
-    evaluation = evaluateEncoder(encoder, data, config.augment);
+    evaluation = evaluateEncoder(encoder, data, config.augment, {
+      onProgress: (progress) => emit({ type: 'evaluate-progress', progress }),
+    });
   }
   const summary: PretrainSummary = {
     method: method.name,

@@ -4,6 +4,7 @@
  *   metrics.jsonl    one JSON line per logged step and per epoch
  *   checkpoints/     latest.json → step-NNNNNNN/{model,optimizer}.safetensors + trainer.json
  *   encoder.safetensors, summary.json   at the end
+ *   probe.json, knn.json   the evaluation beside its baselines (specl probe / knn / demo)
  * Every file is written to a temporary name and renamed; metrics lines are
  * appended whole, and a resumed run first drops lines past its checkpoint.
  */
@@ -36,6 +37,12 @@ export class RunFolder {
   }
   get encoderPath(): string {
     return join(this.dir, 'encoder.safetensors');
+  }
+  get probePath(): string {
+    return join(this.dir, 'probe.json');
+  }
+  get knnPath(): string {
+    return join(this.dir, 'knn.json');
   }
 
   /** Creates the folder for a new run; refuses one that already holds a run. */
@@ -87,5 +94,38 @@ export class RunFolder {
 
   writeSummary(summary: object): void {
     writeJsonAtomic(this.summaryPath, summary);
+  }
+
+  /** summary.json, or null while the run has none (unfinished). */
+  readSummary<T>(): T | null {
+    if (!existsSync(this.summaryPath)) return null;
+    try {
+      return JSON.parse(readFileSync(this.summaryPath, 'utf8')) as T;
+    } catch (e) {
+      throw new Error(`${this.summaryPath}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+
+  /** Writes probe.json (the linear probe beside its baselines). */
+  writeProbe(report: object): void {
+    writeJsonAtomic(this.probePath, report);
+  }
+
+  /** Writes knn.json (the kNN beside its baselines). */
+  writeKnn(report: object): void {
+    writeJsonAtomic(this.knnPath, report);
+  }
+
+  /**
+   * Sets fields of summary.json's `evaluation` (`linearProbe`, `knn`),
+   * keeping the others (null when never measured). Returns false, writing
+   * nothing, when the run has no summary.json yet.
+   */
+  updateEvaluation(fields: Record<string, number>): boolean {
+    const summary = this.readSummary<{ evaluation?: Record<string, number | null> | null }>();
+    if (summary === null) return false;
+    const evaluation = { linearProbe: null, knn: null, ...(summary.evaluation ?? {}), ...fields };
+    this.writeSummary({ ...summary, evaluation });
+    return true;
   }
 }

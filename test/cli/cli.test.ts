@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,24 +13,58 @@ const root = new URL('../..', import.meta.url).pathname;
 const specl = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/specl.js'), ...args], { encoding: 'utf8', cwd: root, timeout: 480_000 });
 
-test('specl demo pretrains spectral on unlabeled MNIST and beats raw pixels and a random encoder', () => {
+test('specl demo pretrains spectral on unlabeled MNIST, beats raw pixels and a random encoder, and saves what it printed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'specl-demo-'));
   try {
-    const r = specl('demo', '--minutes', '0.6', '--out', join(dir, 'run'));
+    const run = join(dir, 'run');
+    const r = specl('demo', '--minutes', '0.6', '--out', run);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /MNIST: 60000 training images \(labels unused for pretraining\), 10000 test/);
     const row = (name: string) => {
-      const m = new RegExp(`${name}\\s+([\\d.]+)%\\s+([\\d.]+)%`).exec(r.stdout);
+      const m = new RegExp(`${name}\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+(converged|not converged)`).exec(
+        r.stdout,
+      );
       assert.ok(m, `row ${name} in\n${r.stdout}`);
-      return { probe: Number(m[1]), knn: Number(m[2]) };
+      return { probe: m[1] as string, knn: m[2] as string, converged: m[4] === 'converged' };
     };
-    const pixels = row('raw pixels \\(784\\)');
-    const random = row('random ConvNet \\(512\\)');
-    const spectral = row('spectral ConvNet \\(512\\)');
-    assert.ok(pixels.probe > 85, `raw-pixel probe ${pixels.probe}%`);
-    assert.ok(spectral.probe > pixels.probe, `spectral ${spectral.probe}% vs raw pixels ${pixels.probe}%`);
-    assert.ok(spectral.probe > random.probe, `spectral ${spectral.probe}% vs random encoder ${random.probe}%`);
-    assert.ok(statSync(join(dir, 'run', 'encoder.safetensors')).size > 100_000);
+    const labels = ['raw pixels (784)', 'random ConvNet (512)', 'spectral ConvNet (512)'];
+    const rows = labels.map((l) => row(l.replace(/[()]/g, '\\$&')));
+    const [pixels, random, spectral] = rows as [ReturnType<typeof row>, ReturnType<typeof row>, ReturnType<typeof row>];
+    const n = (x: { probe: string }) => Number(x.probe);
+    assert.ok(n(pixels) > 85, `raw-pixel probe ${pixels.probe}%`);
+    assert.ok(n(spectral) > n(pixels), `spectral ${spectral.probe}% vs raw pixels ${pixels.probe}%`);
+    assert.ok(n(spectral) > n(random), `spectral ${spectral.probe}% vs random encoder ${random.probe}%`);
+    assert.ok(statSync(join(run, 'encoder.safetensors')).size > 100_000);
+
+    // The run folder holds the numbers the table printed, as `specl probe` and `specl knn` write them.
+    const json = (f: string) => JSON.parse(readFileSync(join(run, f), 'utf8'));
+    const probe = json('probe.json') as { results: { features: string; linearProbe: number; converged: boolean }[] };
+    const knn = json('knn.json') as { k: number; temperature: number; results: { features: string; knn: number }[] };
+    const printed = (x: number) => (x * 100).toFixed(2);
+    assert.deepEqual(
+      probe.results.map((p) => [p.features, printed(p.linearProbe), p.converged]),
+      labels.map((l, i) => [l, rows[i]?.probe, rows[i]?.converged]),
+    );
+    assert.deepEqual([knn.k, knn.temperature], [200, 0.1]);
+    assert.deepEqual(
+      knn.results.map((p) => [p.features, printed(p.knn)]),
+      labels.map((l, i) => [l, rows[i]?.knn]),
+    );
+    const summary = json('summary.json') as { evaluation: { linearProbe: number; knn: number } | null };
+    assert.deepEqual(summary.evaluation, {
+      linearProbe: probe.results[2]?.linearProbe,
+      knn: knn.results[2]?.knn,
+    });
+
+    // Progress on stderr: features, probe iterations and kNN of every feature set, and each fit's outcome.
+    for (const name of ['raw pixels', 'random ConvNet', 'spectral ConvNet']) {
+      assert.match(r.stderr, new RegExp(`features · ${name} · train .*100%  images 60000/60000`));
+      assert.match(
+        r.stderr,
+        new RegExp(`probe · ${name}: (converged after|not converged \\(stopped at) \\d+ iterations`),
+      );
+      assert.match(r.stderr, new RegExp(`kNN · ${name} .*100%  queries 10000/10000`));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -49,13 +83,13 @@ test('bad command lines get clear errors and a non-zero exit', () => {
   assert.match(unknown.stderr, /unknown command 'pretrian'/);
   const bad = specl('demo', '--minutes', 'many');
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /--minutes expects a number/);
+  assert.match(bad.stderr, /--minutes must be a finite number > 0, got "many" \(a string\)/);
   const method = specl('pretrain', '--method', 'barlow');
   assert.equal(method.status, 1);
-  assert.match(method.stderr, /--method expects one of spectral, simclr/);
+  assert.match(method.stderr, /--method must be one of "spectral", "simclr", .*got "barlow"/);
   const widths = specl('pretrain', '--widths', '32,x');
   assert.equal(widths.status, 1);
-  assert.match(widths.stderr, /--widths \(comma-separated\) expects a positive integer, got 'x'/);
+  assert.match(widths.stderr, /--widths must be a non-empty list of positive integers, or null, got \[32,"x"\]/);
   const both = specl(
     'pretrain',
     '--epochs',
@@ -66,7 +100,7 @@ test('bad command lines get clear errors and a non-zero exit', () => {
     join(tmpdir(), `specl-both-${process.pid}`),
   );
   assert.equal(both.status, 1);
-  assert.match(both.stderr, /epochs\/minutes must be given one at a time/);
+  assert.match(both.stderr, /--minutes: pretrain: give exactly one of epochs and minutes, got epochs 1 and minutes 1/);
   const noRun = specl('probe', join(tmpdir(), 'no-such-run'));
   assert.equal(noRun.status, 1);
   assert.match(noRun.stderr, /not a specl run folder/);

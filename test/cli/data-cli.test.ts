@@ -113,9 +113,11 @@ describe('specl augment', () => {
     assert.equal(preset.status, 1);
     assert.match(preset.stderr, /fancy/);
     const count = specl('augment', '--count', '0', '--out', join(dir, 'x.png'));
-    assert.match(count.stderr, /--count expects a positive integer, got '0'/);
+    assert.match(count.stderr, /--count must be a positive integer, got 0/);
     const sigma = specl('augment', '--preset', 'gaussian', '--sigma=-1', '--out', join(dir, 'x.png'));
-    assert.match(sigma.stderr, /--sigma expects a number ≥ 0, got '-1'/);
+    assert.match(sigma.stderr, /--sigma must be a finite number > 0, got -1/);
+    const typo = specl('augment', '--presett', 'mnist', '--out', join(dir, 'x.png'));
+    assert.match(typo.stderr, /unknown option '--presett' \(did you mean '--preset'\?\)/);
   });
 });
 

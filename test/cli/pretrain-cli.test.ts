@@ -72,16 +72,30 @@ describe('specl pretrain → probe → knn → compare', () => {
   test('probe and knn report the run beside raw pixels and a random encoder, and write their JSON', () => {
     const p = specl('probe', run());
     assert.equal(p.status, 0, p.stderr);
-    for (const name of ['raw pixels', 'random encoder', 'spectral \\(this run\\)'])
-      assert.match(p.stdout, new RegExp(`${name}\\s+[\\d.]+%`));
+    for (const [name, dim] of [
+      ['raw pixels', 784],
+      ['random ConvNet', 128],
+      ['spectral ConvNet', 128],
+    ]) {
+      // the table: linear probe, train accuracy and whether the fit converged; stderr: the fit's line
+      assert.match(p.stdout, new RegExp(`${name} \\(${dim}\\)\\s+[\\d.]+%\\s+[\\d.]+%\\s+(converged|not converged)`));
+      assert.match(
+        p.stderr,
+        new RegExp(`probe · ${name}: (converged after|not converged \\(stopped at) \\d+ iterations`),
+      );
+    }
     const probe = JSON.parse(readFileSync(join(run(), 'probe.json'), 'utf8')) as {
-      results: { features: string; linearProbe: number }[];
+      results: { features: string; linearProbe: number; converged: boolean }[];
     };
     assert.equal(probe.results.length, 3);
+    const summary = () => JSON.parse(readFileSync(join(run(), 'summary.json'), 'utf8'));
+    assert.equal(summary().evaluation.linearProbe, probe.results[2]?.linearProbe);
     const k = specl('knn', run(), '--k', '20');
     assert.equal(k.status, 0, k.stderr);
     assert.match(k.stdout, /kNN, k = 20, τ = 0\.1/);
-    assert.ok(existsSync(join(run(), 'knn.json')));
+    const knn = JSON.parse(readFileSync(join(run(), 'knn.json'), 'utf8')) as { k: number; results: { knn: number }[] };
+    assert.equal(knn.k, 20);
+    assert.deepEqual(summary().evaluation, { linearProbe: probe.results[2]?.linearProbe, knn: knn.results[2]?.knn });
   });
 
   test('compare lists finished and unfinished runs', () => {

@@ -2,6 +2,8 @@
  * `specl theory …` as a user runs it: real processes, small settings, the
  * JSON and SVG files read back. The printed numbers are re-derived from the
  * JSON's own raw data (eigenvalues, accuracies) by independent arithmetic.
+ * Then `--help` against the code: every default a help text states is the
+ * value the check resolves and runs with.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { theoryCommand } from '../../src/cli/theory.ts';
+import { CONNECTIVITY_OPTIONS } from '../../src/experiments/theory/connectivity.ts';
+import { LEARNED_OPTIONS } from '../../src/experiments/theory/learned.ts';
+import { OPTIMUM_OPTIONS } from '../../src/experiments/theory/optimum.ts';
+import { REAL_OPTIONS } from '../../src/experiments/theory/real.ts';
+import { SEPARABILITY_OPTIONS } from '../../src/experiments/theory/separability.ts';
+import type { Schema } from '../../src/options/index.ts';
+import { resolveOptions } from '../../src/options/index.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const specl = (...args: string[]) =>
@@ -144,15 +154,161 @@ describe('specl theory', () => {
     assert.match(r.stderr, /unknown check 'eigen'.*optimum, learned, separability, connectivity, real/);
     r = specl('theory', 'optimum', '--vertices', 'many', '--out', out);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /--vertices expects a positive integer, got 'many'/);
+    assert.match(r.stderr, /--vertices must be an integer ≥ 2, got "many" \(a string\)/);
     r = specl('theory', 'separability', '--labels', 'digits', '--out', out);
-    assert.match(r.stderr, /--labels expects one of manifold, subcluster, got 'digits'/);
+    assert.match(r.stderr, /--labels must be one of "manifold", "subcluster", got "digits" \(a string\)/);
     r = specl('theory', 'optimum', '--bogus', '1', '--out', out);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /bogus/);
+    assert.match(r.stderr, /unknown option '--bogus'/);
     assert.equal(existsSync(out), false);
     r = specl('theory', '--help');
     assert.equal(r.status, 0);
     assert.match(r.stdout, /connectivity/);
+  });
+});
+
+/** What `specl theory …` prints, run in this process. */
+async function printed(...argv: string[]): Promise<string> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => {
+    lines.push(a.map(String).join(' '));
+  };
+  try {
+    await theoryCommand(argv);
+  } finally {
+    console.log = log;
+  }
+  return lines.join('\n');
+}
+
+/** flag → the text inside "(default: …)" of its row in a help text (rows may wrap onto the next line). */
+function helpDefaults(help: string): Map<string, string> {
+  const rows: [string, string][] = [];
+  for (const line of help.split('\n')) {
+    const m = /^ {2}--([a-z0-9-]+)(?: \S+)?(?:\s+(.*))?$/.exec(line);
+    if (m) rows.push([m[1] as string, m[2] ?? '']);
+    else if (/^ {3,}\S/.test(line) && rows.length > 0) (rows.at(-1) as [string, string])[1] += ` ${line.trim()}`;
+  }
+  const out = new Map<string, string>();
+  for (const [flag, text] of rows) {
+    const at = text.lastIndexOf('(default: ');
+    if (at >= 0 && text.endsWith(')')) out.set(flag, text.slice(at + '(default: '.length, -1));
+  }
+  return out;
+}
+
+/** A resolved value as a help text writes it. */
+const shown = (v: unknown): string =>
+  v === null ? 'none' : Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v);
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The defaults that follow other options: what the help says, and the value
+ * that must come out with every other option at its default (written out by
+ * hand, so a formula and its description cannot drift apart unnoticed).
+ */
+const FOLLOWING: Record<string, Record<string, [string, unknown]>> = {
+  optimum: { ambientDim: ['max(r, 2)', 3], maxK: ['2r', 6] },
+  learned: { naturalPoints: ['60r', 120], mu: ['10k', null] },
+  separability: {
+    ambientDim: ['max(r, 2)', 4],
+    subclusters: ['1, or 2 with labels subcluster', 1],
+    maxK: ['3 × the number of classes', 12],
+  },
+  connectivity: {
+    sigmas: ['15 values log-spaced from the median nearest-neighbour distance of the points to their diameter', null],
+    eigenvalues: ['max(2r + 2, 10)', 10],
+  },
+  real: {
+    dataset: ["mnist, or the run's dataset with --run", 'mnist'],
+    preset: ["the run's with --run, else mnist for 1-channel images, cifar for 3", null],
+  },
+};
+
+const SCHEMAS: Record<string, Schema> = {
+  optimum: OPTIMUM_OPTIONS,
+  learned: LEARNED_OPTIONS,
+  separability: SEPARABILITY_OPTIONS,
+  connectivity: CONNECTIVITY_OPTIONS,
+  real: REAL_OPTIONS,
+};
+
+/** Asserts that `help` states, for every option of `schema`, the default in `settings`. */
+function assertHelpMatches(name: string, help: string, settings: Record<string, unknown>): void {
+  const defaults = helpDefaults(help);
+  const schema = SCHEMAS[name] as Schema;
+  for (const [key, decl] of Object.entries(schema)) {
+    const flag = (decl.kind === 'option' ? decl.flag : undefined) ?? kebab(key);
+    const stated = defaults.get(flag);
+    assert.ok(stated !== undefined, `theory ${name} --help has no default for --${flag}:\n${help}`);
+    const following = FOLLOWING[name]?.[key];
+    if (following) {
+      assert.equal(stated, following[0], `theory ${name} --${flag}: how the default is chosen`);
+      assert.deepEqual(settings[key], following[1], `theory ${name} --${flag}: the value it comes to`);
+    } else {
+      assert.equal(
+        stated,
+        shown(settings[key]),
+        `theory ${name} --${flag}: help says ${stated}, the code uses ${shown(settings[key])}`,
+      );
+    }
+  }
+  for (const key of Object.keys(FOLLOWING[name] ?? {})) assert.ok(key in schema, `${name}.${key} is an option`);
+  assert.deepEqual(
+    [...defaults.keys()].filter((f) => f !== 'out').sort(),
+    Object.entries(schema)
+      .map(([k, d]) => (d.kind === 'option' ? d.flag : undefined) ?? kebab(k))
+      .sort(),
+    `theory ${name} --help lists exactly the check's options (and --out)`,
+  );
+}
+
+describe('specl theory <check> --help states the defaults the checks use', () => {
+  for (const name of Object.keys(SCHEMAS)) {
+    test(`${name}: each "(default: …)" is the option's value resolved with nothing given`, async () => {
+      const help = await printed(name, '--help');
+      assert.match(help, new RegExp(`^usage: specl theory ${name} `));
+      const settings = resolveOptions(SCHEMAS[name] as Schema, {}, `theory ${name}`) as Record<string, unknown>;
+      assertHelpMatches(name, help, settings);
+    });
+  }
+
+  test('optimum run with no options: the settings it wrote are the defaults its help states', async () => {
+    const out = join(dir, 'optimum-defaults');
+    const table = await printed('optimum', '--out', out);
+    assert.match(table, /vertices N, k\s+600, 3/);
+    const j = readJson(join(out, 'optimum.json'));
+    assert.deepEqual(j.settings, resolveOptions(OPTIMUM_OPTIONS, {}, 'theory optimum'));
+    assertHelpMatches('optimum', await printed('optimum', '--help'), j.settings);
+    // The run used them: N vertices, and the loss curve ends at a step within the steps allowed.
+    assert.equal(j.eigenvalues.length, j.settings.vertices);
+    assert.ok(j.steps <= j.settings.steps && j.lossCurve.length <= j.settings.curvePoints + 3);
+    assert.ok(j.k <= j.settings.maxK);
+  });
+
+  test('bad flags: the error names the option, what it must be and what it got; nothing is written', async () => {
+    const out = join(dir, 'bad-flags');
+    const bad: [string[], RegExp][] = [
+      [['optimum', '--vertice', '100'], /unknown option '--vertice' \(did you mean '--vertices'\?\)/],
+      [['separability', '--max-kk', '4'], /unknown option '--max-kk' \(did you mean '--max-k'\?\)/],
+      [['optimum', '--vertices', 'many'], /--vertices must be an integer ≥ 2, got "many" \(a string\)/],
+      [['learned', '--k', 'all'], /--k must be a positive integer, or "auto", got "all" \(a string\)/],
+      [['real', '--neighbors', '2.5'], /--neighbors must be a positive integer, got 2.5/],
+      [
+        ['connectivity', '--sigmas', '0.1,x'],
+        /--sigmas must be a non-empty list of finite numbers > 0, or null, got \[0.1,"x"\]/,
+      ],
+      [['optimum', '--vertices', '1'], /--vertices must be an integer ≥ 2, got 1/],
+      [['separability', '--train-fraction', '1'], /--train-fraction must be a number in \(0, 1\), got 1/],
+      [['connectivity', '--vertices', '5000'], /--vertices must be an integer in \[2, 4000\], got 5000/],
+      [
+        ['optimum', '--max-k', '700'],
+        /theory optimum: maxK must be an integer in \[1, 599\] \(below vertices\), got 700/,
+      ],
+    ];
+    for (const [argv, re] of bad) await assert.rejects(printed(...argv, '--out', out), re, argv.join(' '));
+    assert.equal(existsSync(out), false);
   });
 });

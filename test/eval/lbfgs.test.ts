@@ -133,3 +133,27 @@ test('stops at maxIterations with converged = false, and rejects bad input', () 
   assert.throws(() => lbfgs(() => ({ loss: Number.NaN, grad: bt.clone() }), x0), /not finite/);
   for (const t of [At, bt, x0, r.x]) t.dispose();
 });
+
+test('onIteration: once per accepted step, in order, with the loss that the result ends on', () => {
+  const f = (x: Tensor) => {
+    const [u, v] = x.toArray() as [number, number];
+    const loss = (1 - u) ** 2 + 100 * (v - u * u) ** 2;
+    return { loss, grad: tensor(Float64Array.of(-2 * (1 - u) - 400 * u * (v - u * u), 200 * (v - u * u)), [2]) };
+  };
+  const x0 = tensor(Float64Array.of(-1.2, 1), [2]);
+  const seen: { iteration: number; loss: number; gradNorm: number; evaluations: number }[] = [];
+  const r = lbfgs(f, x0, { gradTolerance: 1e-9, lossTolerance: 0, onIteration: (it) => seen.push(it) });
+  assert.deepEqual(
+    seen.map((s) => s.iteration),
+    Array.from({ length: r.iterations }, (_, i) => i + 1),
+  );
+  for (const [i, s] of seen.entries()) if (i > 0) assert.ok(s.loss <= (seen[i - 1]?.loss as number), `step ${i + 1}`);
+  assert.equal(seen.at(-1)?.loss, r.loss);
+  assert.equal(seen.at(-1)?.gradNorm, r.gradNorm);
+  assert.equal(seen.at(-1)?.evaluations, r.evaluations);
+  // A capped run reports every step it took and no more.
+  const capped: number[] = [];
+  const c = lbfgs(f, x0, { maxIterations: 4, onIteration: (it) => capped.push(it.iteration) });
+  assert.deepEqual([c.converged, c.stop, capped], [false, 'maxIterations', [1, 2, 3, 4]]);
+  for (const t of [x0, r.x, c.x]) t.dispose();
+});

@@ -154,7 +154,7 @@ function setup(seed: number) {
 
 test('MoCo afterStep: key network = m·old + (1 − m)·online, BN buffers copied, keys of view 2 enqueued', () => {
   const { encoder, views, deps } = setup(1);
-  const m = mocov2({ queueSize: 10, hiddenDim: 16, outDim: 8, momentum: 0.9 }, deps);
+  const m = mocov2.create({ queueSize: 10, hiddenDim: 16, outDim: 8, momentum: 0.9 }, deps);
   // the keys the key network gives view 2 before any step (it starts as a copy of the online network)
   const expectedKeys = tidy(() =>
     noGrad(() => nnf.normalize(m.heads.child('projector').forward(encoder.forward(views[1]!)), 1).toArray()),
@@ -181,7 +181,7 @@ test('BYOL afterStep: target = τ·old + (1 − τ)·online with τ from the cos
     [5, 10],
   ] as const) {
     const { encoder, views, deps } = setup(2 + step);
-    const m = byol({ tauBase: 0.9, hiddenDim: 16, outDim: 8, predictorHiddenDim: 16 }, deps);
+    const m = byol.create({ tauBase: 0.9, hiddenDim: 16, outDim: 8, predictorHiddenDim: 16 }, deps);
     const tau = 1 - ((1 - 0.9) * (Math.cos((Math.PI * step) / total) + 1)) / 2; // 0.9 at step 0, 0.95 at 5/10
     const r = stepAndUpdate(m, encoder, views, { step, totalSteps: total });
     checkEma(r, tau, paramNamesOf(encoder, m));

@@ -1,7 +1,13 @@
 /** The method registry: names, resolved defaults (the papers' values), recipes, and errors on bad configs. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMethod, defaultConfig, METHOD_NAMES, type MethodConfig } from '../../src/methods/index.ts';
+import {
+  createMethod,
+  defaultConfig,
+  METHOD_NAMES,
+  type MethodConfig,
+  methodDefinition,
+} from '../../src/methods/index.ts';
 import { ConvNet } from '../../src/nn/index.ts';
 import { Generator } from '../../src/tensor/index.ts';
 
@@ -11,8 +17,11 @@ const deps = () => {
   return { encoder, makeEncoder: () => new ConvNet({ widths: [8, 16] }), generator: g, numClasses: 10 };
 };
 
-test('METHOD_NAMES lists the seven methods, spectral first', () => {
-  assert.deepEqual([...METHOD_NAMES], ['spectral', 'simclr', 'mocov2', 'byol', 'simsiam', 'swav', 'supervised']);
+test('METHOD_NAMES lists the nine methods, spectral first', () => {
+  assert.deepEqual(
+    [...METHOD_NAMES],
+    ['spectral', 'simclr', 'mocov2', 'byol', 'simsiam', 'swav', 'barlowtwins', 'vicreg', 'supervised'],
+  );
 });
 
 test('defaults: the authors’ spectral recipe, sized for ResNet-18 (large) and for the ConvNet (small)', () => {
@@ -21,11 +30,6 @@ test('defaults: the authors’ spectral recipe, sized for ResNet-18 (large) and 
     mu: 1,
     hiddenDim: 2048,
     outDim: 1000,
-    optimizer: 'sgd',
-    baseLr: 0.03,
-    weightDecay: 5e-4,
-    optimizerMomentum: 0.9,
-    warmupFraction: 10 / 800,
   });
   assert.deepEqual(
     { ...defaultConfig('spectral', 'small'), name: undefined },
@@ -41,24 +45,34 @@ test('defaults: the authors’ spectral recipe, sized for ResNet-18 (large) and 
   assert.equal(peers.simsiam!.predictorHiddenDim, 512);
   assert.equal(peers.swav!.prototypes, 3000);
   assert.equal(peers.swav!.epsilon, 0.05);
+  assert.equal(peers.barlowtwins!.lambda, 0.0051);
+  assert.deepEqual(
+    [peers.vicreg!.invarianceWeight, peers.vicreg!.varianceWeight, peers.vicreg!.covarianceWeight],
+    [25, 25, 1],
+  );
   assert.throws(
     () => defaultConfig('spectral', 'medium' as 'small'),
     /encoder scale must be 'small' or 'large', got "medium"/,
   );
 });
 
-test('recipes scale the learning rate linearly with the batch (lr = baseLr·B/256)', () => {
-  const d = deps();
-  const spectral = createMethod({ name: 'spectral' }, d);
-  assert.deepEqual(spectral.recipe(512), {
+test('recipes are pure data: the published optimizer settings, read without building anything', () => {
+  assert.deepEqual(methodDefinition('spectral').recipe, {
     optimizer: 'sgd',
-    lr: 0.06,
+    baseLr: 0.03,
     weightDecay: 5e-4,
     momentum: 0.9,
     warmupFraction: 0.0125,
   });
-  assert.equal(createMethod({ name: 'simsiam', baseLr: 0.05 }, d).recipe(128).lr, 0.025);
-  assert.throws(() => spectral.recipe(0), /spectral: recipe batch size must be a positive integer, got 0/);
+  assert.deepEqual(methodDefinition('barlowtwins').recipe, {
+    optimizer: 'lars',
+    baseLr: 0.2,
+    weightDecay: 1.5e-6,
+    momentum: 0.9,
+    warmupFraction: 0.01,
+  });
+  assert.equal(methodDefinition('vicreg').recipe.weightDecay, 1e-6);
+  assert.ok(Object.isFrozen(methodDefinition('simclr').recipe));
 });
 
 test('a method rebuilt from its resolved config has the same config; options override defaults', () => {
@@ -77,22 +91,25 @@ test('unknown names, unknown options and bad values are errors naming the method
   const d = deps();
   const bad = (config: Record<string, unknown>, re: RegExp) =>
     assert.throws(() => createMethod(config as MethodConfig, d), re);
-  bad({ name: 'barlow' }, /methods: unknown method "barlow": expected one of spectral, simclr, mocov2, byol/);
-  bad({}, /methods: unknown method undefined/);
-  bad({ name: 'spectral', mu: -1 }, /spectral: option 'mu' must be a finite number > 0, got -1/);
-  bad({ name: 'spectral', mu: '1' }, /spectral: option 'mu' must be a finite number > 0, got "1"/);
-  bad({ name: 'simclr', temprature: 0.1 }, /simclr: unknown option 'temprature': expected one of temperature,/);
-  bad({ name: 'mocov2', queueSize: 10.5 }, /mocov2: option 'queueSize' must be a positive integer, got 10.5/);
-  bad({ name: 'mocov2', momentum: 1 }, /mocov2: option 'momentum' must be a number in \[0, 1\), got 1/);
-  bad({ name: 'mocov2', symmetric: 'yes' }, /mocov2: option 'symmetric' must be true or false, got "yes"/);
-  bad({ name: 'byol', tauBase: -0.1 }, /byol: option 'tauBase' must be a number in \[0, 1\)/);
-  bad({ name: 'simsiam', projectorLayers: 4 }, /simsiam: option 'projectorLayers' must be one of 2, 3, got 4/);
-  bad({ name: 'swav', sinkhornIterations: 0 }, /swav: option 'sinkhornIterations' must be a positive integer, got 0/);
+  bad({ name: 'barlow' }, /methods: method must be one of spectral, simclr, mocov2, byol, .*, got "barlow"/);
+  bad({}, /methods: method must be one of .*, got undefined/);
+  bad({ name: 'spectral', mu: -1 }, /spectral: mu must be a finite number > 0, got -1/);
+  bad({ name: 'spectral', mu: '1' }, /spectral: mu must be a finite number > 0, got "1" \(a string\)/);
+  bad({ name: 'simclr', temprature: 0.1 }, /simclr: unknown option 'temprature' \(did you mean 'temperature'\?\)/);
+  bad({ name: 'mocov2', queueSize: 10.5 }, /mocov2: queueSize must be a positive integer, got 10.5/);
+  bad({ name: 'mocov2', momentum: 1 }, /mocov2: momentum must be a number in \[0, 1\), got 1/);
+  bad({ name: 'mocov2', symmetric: 'yes' }, /mocov2: symmetric must be true or false, got "yes"/);
+  bad({ name: 'byol', tauBase: -0.1 }, /byol: tauBase must be a number in \[0, 1\)/);
+  bad({ name: 'simsiam', projectorLayers: 4 }, /simsiam: projectorLayers must be one of 2, 3, got 4/);
+  bad({ name: 'swav', sinkhornIterations: 0 }, /swav: sinkhornIterations must be a positive integer, got 0/);
+  bad({ name: 'barlowtwins', lambda: -1 }, /barlowtwins: lambda must be a finite number ≥ 0, got -1/);
   bad(
-    { name: 'supervised', optimizer: 'adam' },
-    /supervised: option 'optimizer' must be one of "sgd", "lars", got "adam"/,
+    { name: 'vicreg', varianceWeigth: 1 },
+    /vicreg: unknown option 'varianceWeigth' \(did you mean 'varianceWeight'\?\)/,
   );
-  bad({ name: 'spectral', weightDecay: Number.NaN }, /spectral: option 'weightDecay' must be a finite number ≥ 0/);
+  // the optimizer is the trainer's, declared once there: a method has no optimizer options
+  bad({ name: 'supervised', optimizer: 'adam' }, /supervised: unknown option 'optimizer'/);
+  bad({ name: 'spectral', baseLr: 0.1 }, /spectral: unknown option 'baseLr'/);
 });
 
 test('SimSiam with projectorLayers 3 has the ImageNet projector: (Linear, BN, ReLU) ×2, Linear, BN without affine', () => {

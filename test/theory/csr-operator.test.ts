@@ -112,7 +112,7 @@ describe('CsrOperator (native csrChebyshevStep)', () => {
     );
     assert.throws(
       () => new CsrOperator(2, Int32Array.from([0, 1, 2]), Int32Array.from([0, 2]), f64(2)),
-      /column index 2 at entry 1 is outside 0…1/,
+      /CsrOperator: col\[1\] must be a column index in \[0, 1\], got 2/,
     );
     assert.throws(
       () => new CsrOperator(2, Int32Array.from([0, 1, 1]), Int32Array.from([0, 1]), f64(2)),

@@ -270,14 +270,24 @@ describe('bad input and eigengap', () => {
   ]);
   it('names the argument and what was expected', () => {
     assert.throws(() => topEigenpairs(tensor(new Float64Array(6), [2, 3]), 1), /square n×n/);
-    assert.throws(() => topEigenpairs(a, 5), /k must be an integer in 1…n = 4/);
+    assert.throws(() => topEigenpairs(a, 5), /topEigenpairs: k must be an integer in \[1, 4\], got 5/);
     assert.throws(() => topEigenpairs(a, 0), /k must be an integer/);
     assert.throws(() => topEigenpairs(tensor(new Float32Array(4), [2, 2]), 1), /float64, got float32/);
     assert.throws(() => topEigenpairs(tensor(Float64Array.from([1, Number.NaN, Number.NaN, 1]), [2, 2]), 1), /finite/);
     assert.throws(() => topEigenpairs(tensor(Float64Array.from([1, 2, 0, 1]), [2, 2]), 1), /symmetric/);
-    assert.throws(() => topEigenpairs(a, 1, { method: 'lanczos' as 'dense' }), /method must be/);
-    assert.throws(() => topEigenpairs(a, 1, { tol: -1 }), /tol must be a positive number/);
-    assert.throws(() => topEigenpairs(a, 2, { method: 'chebyshev', blockSize: 2 }), /blockSize must be in 3…4/);
+    assert.throws(
+      () => topEigenpairs(a, 1, { method: 'lanczos' as 'dense' }),
+      /topEigenpairs: method must be one of "auto", "dense", "chebyshev", got "lanczos"/,
+    );
+    assert.throws(
+      () => topEigenpairs(a, 1, { maxIteration: 5 } as never),
+      /topEigenpairs: unknown option 'maxIteration' \(did you mean 'maxIterations'\?\)/,
+    );
+    assert.throws(() => topEigenpairs(a, 1, { tol: -1 }), /topEigenpairs: tol must be a finite number > 0, got -1/);
+    assert.throws(
+      () => topEigenpairs(a, 2, { method: 'chebyshev', blockSize: 2 }),
+      /topEigenpairs: blockSize must be an integer in \[3, 4\], got 2/,
+    );
     const asym = tidy(() => {
       const crow = tensor(new BigInt64Array([0n, 1n, 1n]));
       const col = tensor(new BigInt64Array([1n]));

@@ -176,10 +176,19 @@ describe('knnGraph', () => {
   it('rejects bad input', () => {
     assert.throws(() => knnGraph(X, { k: 2.5 }), /k must be a positive integer/);
     assert.throws(() => knnGraph(X, { k: 0 }), /k must be a positive integer/);
-    assert.throws(() => knnGraph(X, { k: n }), /needs at least k \+ 1/);
-    assert.throws(() => knnGraph(X, { k, bandwidth: 0 }), /bandwidth must be a positive finite number/);
+    assert.throws(
+      () => knnGraph(X, { k: n }),
+      /knnGraph: k must be at most n − 1 = 300 \(one fewer than the points\), got 301/,
+    );
+    assert.throws(
+      () => knnGraph(X, { k, bandwidth: 0 }),
+      /knnGraph: bandwidth must be a finite number > 0, or "auto" or "local", got 0/,
+    );
     assert.throws(() => knnGraph(X, { k, bandwidth: -1 }), /bandwidth/);
-    assert.throws(() => knnGraph(X, { k, symmetrize: 'min' as 'max' }), /symmetrize must be/);
+    assert.throws(
+      () => knnGraph(X, { k, symmetrize: 'min' as 'max' }),
+      /knnGraph: symmetrize must be one of "max", "mean", "union", got "min"/,
+    );
     assert.throws(() => knnGraph(tensor(new Float64Array(5), [5]), { k: 1 }), /points must be n×d/);
     assert.throws(
       () => knnGraph(X, { k, neighbors: { indices: new Int32Array(3), distances: new Float64Array(3) } }),
@@ -188,7 +197,10 @@ describe('knnGraph', () => {
     const same = tensor(new Float64Array(20).fill(2), [10, 2]);
     assert.throws(() => knnGraph(same, { k: 3 }), /bandwidth 'auto' is 0/);
     assert.throws(() => knnGraph(same, { k: 3, bandwidth: 'local' }), /vertex 0 has 3 exact duplicates/);
-    assert.throws(() => knnGraph(X, { k, bandwidth: 'global' as 'auto' }), /'auto' or 'local'/);
+    assert.throws(
+      () => knnGraph(X, { k, bandwidth: 'global' as 'auto' }),
+      /"auto" or "local", got "global" \(a string\)/,
+    );
     // With an explicit bandwidth duplicates are fine: weight 1 on every edge.
     const g = knnGraph(same, { k: 3, bandwidth: 1 });
     assert.ok(tidy(() => sparse.values(g.weights).eq(1).all().item()));

@@ -282,11 +282,17 @@ describe("'auto' method", () => {
 describe('knnSearch rejects bad input', () => {
   const x = tensor(new Rng(5).normals(40), [10, 4]);
   it('k out of range or not an integer', () => {
-    assert.throws(() => knnSearch(x, 10), /k = 10 exceeds the 9 candidate points/);
-    assert.throws(() => knnSearch(x, 12, { queries: x }), /k = 12 exceeds the 10/);
+    assert.throws(
+      () => knnSearch(x, 10),
+      /knnSearch: k must be at most the 9 candidate points \(n = 10, self excluded\), got 10/,
+    );
+    assert.throws(
+      () => knnSearch(x, 12, { queries: x }),
+      /k must be at most the 10 candidate points \(n = 10\), got 12/,
+    );
     assert.throws(() => knnSearch(x, 0), /k must be a positive integer/);
     assert.throws(() => knnSearch(x, 2.5), /k must be a positive integer/);
-    assert.throws(() => knnSearch(x, 10, { method: 'kdtree' }), /exceeds/);
+    assert.throws(() => knnSearch(x, 10, { method: 'kdtree' }), /at most the 9 candidate points/);
   });
   it('shapes, values and options', () => {
     assert.throws(() => knnSearch(tensor(new Float64Array(8), [8]), 2), /points must be a 2-D tensor/);
@@ -295,7 +301,10 @@ describe('knnSearch rejects bad input', () => {
       /queries must have 4 columns/,
     );
     assert.throws(() => knnSearch(tensor(Float64Array.of(0, 1, Number.NaN, 2), [2, 2]), 1), /points must be finite/);
-    assert.throws(() => knnSearch(x, 2, { method: 'ball' as 'brute' }), /method must be/);
+    assert.throws(
+      () => knnSearch(x, 2, { method: 'ball' as 'brute' }),
+      /knnSearch: method must be one of "auto", "brute", "kdtree", got "ball"/,
+    );
     assert.throws(() => knnSearch(x, 2, { threads: 0 }), /threads must be a positive integer/);
     assert.throws(() => buildKdTree(new Float64Array(4), 2, 2, { leafSize: 0 }), /leafSize/);
   });

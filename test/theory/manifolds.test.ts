@@ -225,21 +225,32 @@ describe('manifoldMixture', () => {
 
   it('rejects bad options', () => {
     assert.throws(() => manifoldMixture({ manifolds: 0, ambientDim: 3 }), /manifolds must be a positive integer/);
+    assert.throws(
+      () => manifoldMixture({ ambientDim: 3 } as never),
+      /manifoldMixture: manifolds must be a positive integer, got nothing/,
+    );
+    assert.throws(
+      () => manifoldMixture({ manifolds: 2, ambientDim: 3, seperation: 2 } as never),
+      /manifoldMixture: unknown option 'seperation' \(did you mean 'separation'\?\)/,
+    );
     assert.throws(() => manifoldMixture({ manifolds: 1.5, ambientDim: 3 }), /manifolds/);
     assert.throws(
       () => manifoldMixture({ manifolds: 2, ambientDim: 2, intrinsicDim: 2 }),
-      /ambientDim \(2\) must be ≥ intrinsicDim \+ 1/,
+      /manifoldMixture: ambientDim must be an integer ≥ intrinsicDim \+ 1 = 3, got 2/,
     );
     assert.throws(
       () => manifoldMixture({ manifolds: 2, ambientDim: 4, intrinsicDim: 2, curvatureDims: 3 }),
-      /ambientDim \(4\) must be ≥ intrinsicDim \+ curvatureDims/,
+      /manifoldMixture: ambientDim must be an integer ≥ intrinsicDim \+ curvatureDims = 2 \+ 3, got 4/,
     );
     assert.throws(
       () => manifoldMixture({ manifolds: 2, ambientDim: 3, curvature: -1 }),
       /curvature must be a finite number ≥ 0/,
     );
     assert.throws(() => manifoldMixture({ manifolds: 2, ambientDim: 3, separation: Number.NaN }), /separation/);
-    assert.throws(() => manifoldMixture({ manifolds: 2, ambientDim: 3, frequency: 0 }), /frequency must be > 0/);
+    assert.throws(
+      () => manifoldMixture({ manifolds: 2, ambientDim: 3, frequency: 0 }),
+      /manifoldMixture: frequency must be a finite number > 0, got 0/,
+    );
     assert.throws(() => manifoldMixture({ manifolds: 2, ambientDim: 3, subclusters: 0 }), /subclusters/);
     assert.throws(
       () => manifoldMixture({ manifolds: 2, ambientDim: 3, seed: -1 }),
@@ -249,7 +260,10 @@ describe('manifoldMixture', () => {
     assert.throws(() => mix.sample(0), /n must be a positive integer/);
     assert.throws(() => mix.sample(10, 1.5), /seed/);
     assert.throws(() => mix.map(tensor(new Float64Array(4), [2, 2]), 0), /z must be k×1/);
-    assert.throws(() => mix.map(tensor(new Float64Array(2), [2, 1]), 2), /manifold must be an integer in 0…1/);
+    assert.throws(
+      () => mix.map(tensor(new Float64Array(2), [2, 1]), 2),
+      /manifold must be an integer in \[0, 1\], got 2/,
+    );
   });
 });
 

@@ -12,7 +12,17 @@ import { after, before, describe, test } from 'node:test';
 import type { LabeledDataset } from '../../src/data/index.ts';
 import { ConvNet, saveModule } from '../../src/nn/index.ts';
 import { Generator, loadSafetensors, tidy } from '../../src/tensor/index.ts';
-import { latestCheckpoint, loadRunEncoder, type PretrainEvent, pretrain, RunFolder } from '../../src/train/index.ts';
+import {
+  latestCheckpoint,
+  loadRunEncoder,
+  type PretrainEvent,
+  type PretrainSettings,
+  pretrain,
+  type RunControl,
+  RunFolder,
+  resume,
+} from '../../src/train/index.ts';
+import { assertClose } from '../helpers/close.ts';
 import { SMALL_RUN, smallMnist } from './fixtures/small-mnist.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -47,9 +57,21 @@ function maxDiff(a: string, b: string): number {
   });
 }
 
-async function run(out: string, extra: Partial<Parameters<typeof pretrain>[0]> = {}) {
+async function run(out: string, settings: PretrainSettings = {}, control: RunControl = {}) {
   const events: PretrainEvent[] = [];
-  const r = await pretrain({ ...SMALL_RUN, data, out, onEvent: (e) => events.push(e), ...extra });
+  const onEvent = (e: PretrainEvent) => {
+    events.push(e);
+    control.onEvent?.(e);
+  };
+  const r = await pretrain({ settings: { ...SMALL_RUN, ...settings }, data, out, signal: control.signal, onEvent });
+  r.encoder.dispose();
+  r.method.dispose();
+  return { r, events };
+}
+
+async function resumeRun(out: string) {
+  const events: PretrainEvent[] = [];
+  const r = await resume(out, { data, onEvent: (e) => events.push(e) });
   r.encoder.dispose();
   r.method.dispose();
   return { r, events };
@@ -96,19 +118,23 @@ describe('pretrain', () => {
   test('a run stopped by its AbortSignal resumes to the same weights as an uninterrupted one', async () => {
     const out = join(dir, 'aborted');
     const controller = new AbortController();
-    const { r } = await run(out, {
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'step' && e.step === 5) controller.abort();
+    const { r } = await run(
+      out,
+      {},
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'step' && e.step === 5) controller.abort();
+        },
       },
-    });
+    );
     assert.equal(r.interrupted, true);
     assert.equal(r.summary, null);
     assert.ok(!existsSync(join(out, 'encoder.safetensors')));
     const partial = loadRunEncoder(out);
     assert.match(partial.weights, /step-0000005/);
     partial.encoder.dispose();
-    const { r: resumed, events } = await run(out, { resume: true });
+    const { r: resumed, events } = await resumeRun(out);
     assert.equal(resumed.interrupted, false);
     const start = events.find((e) => e.type === 'start');
     assert.equal(start?.type === 'start' ? start.resumedAt : null, 5);
@@ -121,65 +147,72 @@ describe('pretrain', () => {
     );
   });
 
-  test('a child process killed with SIGKILL mid-epoch resumes to the same weights', async () => {
-    const out = join(dir, 'killed');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'test/train/fixtures/pretrain-child.ts'), out, 'fresh'],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const killedAt = await new Promise<number>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d) => {
-        buf += d;
-        const m = /step (\d+)\n/.exec(buf.split('\n').slice(-2).join('\n'));
-        const step = m ? Number(m[1]) : 0;
-        if (step >= 11) {
-          child.kill('SIGKILL');
-          resolve(step);
-        }
-      });
-      child.on('exit', (code, signal) => {
-        if (signal !== 'SIGKILL') reject(new Error(`child ended (${code}) before the kill: ${stderr}`));
-      });
-    });
-    assert.ok(killedAt >= 11 && killedAt < 16);
-    assert.ok(!existsSync(join(out, 'summary.json')));
-    const resumed = await new Promise<string>((resolve, reject) => {
-      const c = spawn(
+  for (const method of ['spectral', 'barlowtwins', 'vicreg'] as const) {
+    test(`${method}: a child process killed with SIGKILL mid-epoch resumes to the same weights`, async () => {
+      const out = join(dir, `killed-${method}`);
+      let expected = reference;
+      if (method !== 'spectral') {
+        expected = join(dir, `uninterrupted-${method}`);
+        await run(expected, { method });
+      }
+      const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(root, 'test/train/fixtures/pretrain-child.ts'), out, 'resume'],
+        ['--import', 'tsx', join(root, 'test/train/fixtures/pretrain-child.ts'), out, 'fresh', method],
         {
           cwd: root,
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      let o = '';
-      let e = '';
-      c.stdout.on('data', (d) => {
-        o += d;
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
       });
-      c.stderr.on('data', (d) => {
-        e += d;
+      const killedAt = await new Promise<number>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d) => {
+          buf += d;
+          const m = /step (\d+)\n/.exec(buf.split('\n').slice(-2).join('\n'));
+          const step = m ? Number(m[1]) : 0;
+          if (step >= 11) {
+            child.kill('SIGKILL');
+            resolve(step);
+          }
+        });
+        child.on('exit', (code, signal) => {
+          if (signal !== 'SIGKILL') reject(new Error(`child ended (${code}) before the kill: ${stderr}`));
+        });
       });
-      c.on('exit', (code) => (code === 0 ? resolve(o) : reject(new Error(`resume failed (${code}): ${e}`))));
+      assert.ok(killedAt >= 11 && killedAt < 16);
+      assert.ok(!existsSync(join(out, 'summary.json')));
+      const resumed = await new Promise<string>((resolve, reject) => {
+        const c = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(root, 'test/train/fixtures/pretrain-child.ts'), out, 'resume', method],
+          {
+            cwd: root,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let o = '';
+        let e = '';
+        c.stdout.on('data', (d) => {
+          o += d;
+        });
+        c.stderr.on('data', (d) => {
+          e += d;
+        });
+        c.on('exit', (code) => (code === 0 ? resolve(o) : reject(new Error(`resume failed (${code}): ${e}`))));
+      });
+      const at = Number(/resumed (\d+)/.exec(resumed)?.[1]);
+      assert.ok(at >= 8 && at <= killedAt, `resumed at ${at}, killed at ${killedAt}`);
+      assert.ok(maxDiff(join(out, 'encoder.safetensors'), join(expected, 'encoder.safetensors')) <= 1e-6);
     });
-    const at = Number(/resumed (\d+)/.exec(resumed)?.[1]);
-    assert.ok(at >= 8 && at <= killedAt, `resumed at ${at}, killed at ${killedAt}`);
-    assert.ok(maxDiff(join(out, 'encoder.safetensors'), join(reference, 'encoder.safetensors')) <= 1e-6);
-  });
+  }
 
   test('a NaN loss stops the run with a clear error and keeps the last good checkpoint', async () => {
     const out = join(dir, 'nan');
     await assert.rejects(
-      run(out, { lr: 1e12, epochs: 4 }),
+      run(out, { optimizer: { lr: 1e12 }, epochs: 4 }),
       (e: Error) =>
         /loss became (NaN|Infinity|-Infinity) at step \d+/.test(e.message) && /Lower the learning rate/.test(e.message),
     );
@@ -212,7 +245,7 @@ describe('pretrain', () => {
 
   test('a time budget is planned from the measured pace and the run ends inside it', async () => {
     const budget = 0.15 * 60;
-    const { r, events } = await run(join(dir, 'budget'), { epochs: undefined, minutes: 0.15 });
+    const { r, events } = await run(join(dir, 'budget'), { epochs: null, minutes: 0.15 });
     const plans = events.filter((e) => e.type === 'plan');
     assert.ok(plans.length >= 1, 'a plan after the first measured steps');
     const last = plans[plans.length - 1];
@@ -224,21 +257,102 @@ describe('pretrain', () => {
     assert.equal(new RunFolder(join(dir, 'budget')).readConfig<{ minutes: number; epochs: null }>().epochs, null);
   });
 
+  test("the loss's parts are logged: spectral's part1 + part2 equals its loss at every logged step", () => {
+    const steps = new RunFolder(reference).readMetrics().filter((l) => l.type === 'step');
+    for (const l of steps) {
+      assert.equal(typeof l.part1, 'number', `step ${l.step} logs part1`);
+      // μ = 1: loss = (part1 + part2)/μ
+      assert.ok(Math.abs((l.part1 as number) + (l.part2 as number) - (l.loss as number)) < 1e-5, `step ${l.step}`);
+      assert.ok(
+        (l.part1 as number) < 0 && (l.part2 as number) > 0,
+        'part1 = −2·mean z1ᵀz2 < 0, part2 a mean of squares',
+      );
+    }
+  });
+
+  test("VICReg's three terms go to metrics.jsonl at the log interval only, and recombine to its loss", async () => {
+    const out = join(dir, 'vicreg-logs');
+    await run(out, { method: 'vicreg', logEvery: 4, monitor: { enabled: false } });
+    const steps = new RunFolder(out).readMetrics().filter((l) => l.type === 'step');
+    assert.deepEqual(
+      steps.map((l) => l.step),
+      [4, 8, 12, 16],
+    );
+    for (const l of steps) {
+      const want = 25 * (l.invariance as number) + 25 * (l.variance as number) + (l.covariance as number);
+      assert.ok(Math.abs(want - (l.loss as number)) < 1e-4 * Math.max(1, want), `step ${l.step}: ${want} vs ${l.loss}`);
+    }
+  });
+
+  test('an lr override is stored once, as the value used: the schedule peaks at it after warm-up', async () => {
+    const out = join(dir, 'lr');
+    await run(out, { optimizer: { lr: 0.2, warmupFraction: 0.25 }, monitor: { enabled: false } });
+    const folder = new RunFolder(out);
+    const config = folder.readConfig<Record<string, unknown>>();
+    const keys = (o: unknown, p = ''): string[] =>
+      o !== null && typeof o === 'object' && !Array.isArray(o)
+        ? Object.entries(o).flatMap(([k, v]) => keys(v, `${p}${k}.`))
+        : [p.slice(0, -1)];
+    const lrKeys = keys(config).filter((k) => /lr|learning|rate|optimizer/i.test(k.split('.').pop() ?? ''));
+    assert.deepEqual(lrKeys, ['optimizer.lr'], 'one learning rate in config.json');
+    assert.equal((config.optimizer as { lr: number }).lr, 0.2);
+    const lrs = folder
+      .readMetrics()
+      .filter((l) => l.type === 'step')
+      .map((l) => l.lr as number);
+    // 16 steps, warm-up round(0.25·16) = 4: 0, 0.05, 0.1, 0.15, then the peak 0.2 at step index 4
+    assertClose(lrs.slice(0, 5), [0, 0.05, 0.1, 0.15, 0.2], { atol: 1e-12 });
+    assert.ok(
+      lrs.slice(5).every((x) => x < 0.2),
+      'cosine decay after the peak',
+    );
+  });
+
+  test("a run's own config.json given back as settings reruns it to identical weights", async () => {
+    const out = join(dir, 'rerun');
+    const config = new RunFolder(reference).readConfig<PretrainSettings>();
+    const r = await pretrain({ settings: config, data, out });
+    r.encoder.dispose();
+    r.method.dispose();
+    assert.deepEqual(new RunFolder(out).readConfig(), config, 'the rerun resolves to the same config');
+    assert.equal(maxDiff(join(out, 'encoder.safetensors'), join(reference, 'encoder.safetensors')), 0);
+  });
+
   test('bad settings are refused with the field named', async () => {
-    await assert.rejects(run(join(dir, 'bad1'), { epochs: 2, minutes: 1 }), /epochs\/minutes/);
-    await assert.rejects(run(join(dir, 'bad2'), { batchSize: 1 }), /batchSize must be an integer ≥ 2/);
-    await assert.rejects(run(join(dir, 'bad3'), { lr: -1 }), /lr must be a positive number/);
-    await assert.rejects(run(join(dir, 'bad4'), { method: 'barlow' as 'spectral' }), /barlow/);
+    await assert.rejects(run(join(dir, 'bad1'), { epochs: 2, minutes: 1 }), /give exactly one of epochs and minutes/);
+    await assert.rejects(run(join(dir, 'bad2'), { batchSize: 1 }), /pretrain: batchSize must be an integer ≥ 2, got 1/);
+    await assert.rejects(
+      run(join(dir, 'bad2b'), { batchSize: '128' as unknown as number }),
+      /pretrain: batchSize must be an integer ≥ 2, got "128" \(a string\)/,
+    );
+    await assert.rejects(
+      run(join(dir, 'bad3'), { optimizer: { lr: -1 } }),
+      /pretrain: optimizer.lr must be a finite number > 0, got -1/,
+    );
+    await assert.rejects(
+      run(join(dir, 'bad4'), { method: 'barlow' as 'spectral' }),
+      /method.name must be one of .*"barlow"/,
+    );
     await assert.rejects(run(reference), /already holds a run/);
-    await assert.rejects(run(join(dir, 'none'), { resume: true }), /not a specl run folder/);
+    await assert.rejects(resumeRun(join(dir, 'none')), /not a specl run folder/);
     await assert.rejects(
-      run(join(dir, 'bad5'), { widths: [16, -2] }),
-      /pretrain: widths must be a non-empty list of positive integers, got \[16,-2\]/,
+      run(join(dir, 'bad5'), { encoder: { widths: [16, -2] } }),
+      /pretrain: encoder.widths must be a non-empty list of positive integers, or null, got \[16,-2\]/,
     );
     await assert.rejects(
-      run(join(dir, 'bad6'), { encoder: 'resnet18', widths: [16] }),
-      /widths must be given only with encoder 'convnet'/,
+      run(join(dir, 'bad6'), { encoder: { name: 'resnet18', widths: [16] } }),
+      /encoder.widths is only for the ConvNet/,
     );
+    await assert.rejects(
+      run(join(dir, 'bad7'), { method: { name: 'spectral', mu: 0 } }),
+      /pretrain: method.mu must be a finite number > 0, got 0/,
+    );
+    await assert.rejects(
+      run(join(dir, 'bad8'), { optimizer: { lr: 0.1, weightDecy: 0 } } as PretrainSettings),
+      /unknown option 'optimizer.weightDecy' \(did you mean 'optimizer.weightDecay'\?\)/,
+    );
+    for (const b of ['bad1', 'bad2', 'bad3', 'bad5', 'bad7', 'bad8'])
+      assert.ok(!existsSync(join(dir, b)), `${b}: a refused start leaves no run folder`);
   });
 
   test("a run folder written before config.json recorded the ConvNet's widths loads as [32, 64, 128]", () => {
@@ -246,7 +360,11 @@ describe('pretrain', () => {
     mkdirSync(old);
     const config = JSON.parse(readFileSync(join(reference, 'config.json'), 'utf8'));
     assert.ok(Array.isArray(config.encoder.widths), 'new runs record their widths');
+    // what specl wrote then: version 1, the recipe repeated in the method, no widths, monitor null
     delete config.encoder.widths;
+    delete config.evaluate;
+    Object.assign(config, { version: 1, monitor: null });
+    Object.assign(config.method, { optimizer: 'sgd', baseLr: 0.03, weightDecay: 5e-4, optimizerMomentum: 0.9 });
     writeFileSync(join(old, 'config.json'), JSON.stringify(config));
     const net = new ConvNet({ widths: [32, 64, 128], generator: new Generator(1) });
     saveModule(join(old, 'encoder.safetensors'), net);
@@ -254,6 +372,9 @@ describe('pretrain', () => {
     const loaded = loadRunEncoder(old);
     assert.equal(loaded.encoder.featureDim, 128);
     assert.deepEqual(loaded.config.encoder.widths, [32, 64, 128]);
+    assert.deepEqual(loaded.config.method, { name: 'spectral', mu: 1, hiddenDim: 512, outDim: 128 });
+    assert.equal(loaded.config.monitor.enabled, false);
+    assert.equal(loaded.config.version, 2);
     loaded.encoder.dispose();
   });
 });

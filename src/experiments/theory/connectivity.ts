@@ -19,38 +19,67 @@
  * over them) and one augmentation x_i = x̄_i + σ·ε_i of each as vertex i. The
  * same ε (same seed) is used for every σ, so the curves vary smoothly in σ.
  */
+import {
+  checked,
+  fail,
+  follows,
+  intAtLeast,
+  intIn,
+  listOf,
+  nonNegative,
+  nullable,
+  type OptionsOf,
+  option,
+  positive,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+  type SettingsOf,
+  seed as seedCheck,
+} from '../../options/index.ts';
 import { type Tensor, tidy } from '../../tensor/index.ts';
 import { augmentationGraph } from '../../theory/augmentation-graph.ts';
 import { cheegerEstimate, conductance } from '../../theory/conductance.ts';
 import { eigengap, topEigenpairs } from '../../theory/eigs.ts';
 import { knnSearch } from '../../theory/knn.ts';
-import { gaussianAugment, manifoldMixture } from '../../theory/manifolds.ts';
-import { checkInteger } from './check.ts';
+import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
 
-export interface ConnectivityOptions {
-  /** r, the number of manifolds (default 3). */
-  manifolds?: number;
-  /** d, the ambient dimension (default 3). */
-  ambientDim?: number;
-  /** m, the manifolds' dimension (default 1: curves). */
-  intrinsicDim?: number;
-  /** Bending amplitude κ (manifoldMixture's default when omitted). */
-  curvature?: number;
-  /** Distance between manifold centres in units of their spread (default 6: well separated). */
-  separation?: number;
-  /** N: natural points = vertices, balanced over the manifolds (default 600). */
-  vertices?: number;
-  /**
-   * The augmentation strengths σ, each > 0 (default: 15 values log-spaced from
-   * the median nearest-neighbour distance of the natural points to their
-   * diameter, which spans the three regimes).
-   */
-  sigmas?: number[];
-  /** Eigenvalues of Ā reported per σ (default max(2r + 2, 10), at most N). */
-  eigenvalues?: number;
-  /** Seeds the mixture, the natural sample and the augmentation noise (default 0). */
-  seed?: number;
-}
+/** Most vertices of the check: the exact augmentation graph is dense. */
+export const CONNECTIVITY_MAX_VERTICES = 4000;
+
+/**
+ * The options of `specl theory connectivity`, declared once: the CLI's
+ * flags, its `--help` and docs/theory.md come from here.
+ */
+export const CONNECTIVITY_OPTIONS = {
+  manifolds: option(positiveInt, 3, 'r, the number of manifolds (curves) in the mixture'),
+  ambientDim: option(intAtLeast(2), 3, 'd, the dimension of the space the manifolds live in'),
+  intrinsicDim: MANIFOLD_MIXTURE_OPTIONS.intrinsicDim,
+  curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
+  separation: option(nonNegative, 6, 'distance between manifold centres in units of their spread (6: well apart)'),
+  vertices: option(
+    intIn(2, CONNECTIVITY_MAX_VERTICES),
+    600,
+    'N, the natural points, balanced over the manifolds, one augmentation of each a vertex (at least 2r)',
+  ),
+  sigmas: option(
+    nullable(listOf(positive)),
+    follows(
+      '15 values log-spaced from the median nearest-neighbour distance of the points to their diameter',
+      () => null,
+    ),
+    'the augmentation strengths σ to sweep (comma-separated); the default grid spans the three regimes',
+  ),
+  eigenvalues: option(
+    positiveInt,
+    follows('max(2r + 2, 10)', (o) => Math.max(2 * o.get('manifolds') + 2, 10)),
+    'eigenvalues of Ā reported per σ (at most N, at least r + 1)',
+  ),
+  seed: option(seedCheck, 0, 'seeds the mixture, the natural points and the augmentation noise'),
+} satisfies Schema;
+
+export type ConnectivityOptions = OptionsOf<typeof CONNECTIVITY_OPTIONS>;
+export type ConnectivitySettings = SettingsOf<typeof CONNECTIVITY_OPTIONS>;
 
 export interface ConnectivityRow {
   sigma: number;
@@ -74,6 +103,8 @@ export interface ConnectivityRow {
 }
 
 export interface ConnectivityResult {
+  /** The options as run: `CONNECTIVITY_OPTIONS` resolved, every default filled in. */
+  settings: ConnectivitySettings;
   manifolds: number;
   ambientDim: number;
   vertices: number;
@@ -106,16 +137,14 @@ export function connectivityAt(o: {
   const { natural, manifold, sigma, manifolds: r } = o;
   const n = natural.shape[0] as number;
   if (manifold.length !== n) throw new Error(`connectivityAt: manifold has ${manifold.length} labels for ${n} points`);
-  if (!(Number.isFinite(sigma) && sigma > 0))
-    throw new Error(`connectivityAt: sigma must be finite and > 0, got ${sigma}`);
+  checked('connectivityAt', 'sigma', positive, sigma);
   const members = Array.from({ length: r }, (): number[] => []);
+  const index = intIn(0, r - 1);
   manifold.forEach((c, i) => {
-    if (!(Number.isInteger(c) && c >= 0 && c < r))
-      throw new Error(`connectivityAt: manifold[${i}] = ${c} is not in 0…${r - 1}`);
-    members[c]?.push(i);
+    members[checked('connectivityAt', `manifold[${i}]`, index, c)]?.push(i);
   });
   const K = Math.min(o.eigenvalues, n);
-  if (K < r + 1) throw new Error(`connectivityAt: need at least r + 1 = ${r + 1} eigenvalues, got ${K}`);
+  if (K < r + 1) fail('connectivityAt', 'eigenvalues', `at least r + 1 = ${r + 1} (and N ≥ r + 1)`, K);
   return tidy(() => {
     const { x } = gaussianAugment(natural, sigma, 1, o.seed ?? 0);
     const ag = augmentationGraph({ natural, vertices: x, sigma });
@@ -140,8 +169,6 @@ export function connectivityAt(o: {
   });
 }
 
-const checkInt = (v: number, name: string, lo: number): void => checkInteger('connectivityCheck', name, v, lo);
-
 /**
  * Sweeps σ over a log-spaced grid (or `sigmas`) on one natural sample of a
  * manifold mixture and reports, per σ, conductance across and inside the
@@ -150,41 +177,17 @@ const checkInt = (v: number, name: string, lo: number): void => checkInteger('co
  */
 export function connectivityCheck(o: ConnectivityOptions = {}): ConnectivityResult {
   const start = performance.now();
-  const r = o.manifolds ?? 3;
-  checkInt(r, 'manifolds', 1);
-  const d = o.ambientDim ?? 3;
-  checkInt(d, 'ambientDim', 2);
-  const n = o.vertices ?? 600;
-  checkInt(n, 'vertices', 2 * r);
-  if (n > 4000) throw new Error(`connectivityCheck: vertices must be ≤ 4000 (dense exact graph), got ${n}`);
-  const seed = o.seed ?? 0;
-  checkInt(seed, 'seed', 0);
-  const separation = o.separation ?? 6;
-  if (!(Number.isFinite(separation) && separation >= 0)) {
-    throw new Error(`connectivityCheck: separation must be a finite number ≥ 0, got ${separation}`);
-  }
-  const K = Math.min(o.eigenvalues ?? Math.max(2 * r + 2, 10), n);
-  checkInt(K, 'eigenvalues', r + 1);
-  if (o.sigmas !== undefined) {
-    if (!Array.isArray(o.sigmas) || o.sigmas.length === 0)
-      throw new Error('connectivityCheck: sigmas must be a non-empty array');
-    o.sigmas.forEach((s, i) => {
-      if (!(Number.isFinite(s) && s > 0))
-        throw new Error(`connectivityCheck: sigmas[${i}] must be finite and > 0, got ${s}`);
-    });
-  }
-  const mixture = manifoldMixture({
-    manifolds: r,
-    ambientDim: d,
-    intrinsicDim: o.intrinsicDim,
-    curvature: o.curvature,
-    separation,
-    seed,
-  });
+  const fn = 'theory connectivity';
+  const settings = resolveOptions(CONNECTIVITY_OPTIONS, o, fn);
+  const { manifolds: r, ambientDim: d, intrinsicDim, curvature, separation, vertices: n, seed } = settings;
+  if (n < 2 * r) fail(fn, 'vertices', `an integer in [2r = ${2 * r}, ${CONNECTIVITY_MAX_VERTICES}]`, n);
+  const K = Math.min(settings.eigenvalues, n);
+  if (K < r + 1) fail(fn, 'eigenvalues', `an integer ≥ r + 1 = ${r + 1}`, K);
+  const mixture = manifoldMixture({ manifolds: r, ambientDim: d, intrinsicDim, curvature, separation, seed });
   const sample = mixture.sample(n, seed);
   try {
     const { spacing, diameter } = scales(sample.x);
-    const sigmas = o.sigmas ?? logSpaced(spacing, diameter, 15);
+    const sigmas = settings.sigmas ?? logSpaced(spacing, diameter, 15);
     const rows = sigmas.map((sigma) =>
       connectivityAt({ natural: sample.x, manifold: sample.manifold, sigma, manifolds: r, eigenvalues: K, seed }),
     );
@@ -193,6 +196,7 @@ export function connectivityCheck(o: ConnectivityOptions = {}): ConnectivityResu
       if (row.eigengap > (rows[best] as ConnectivityRow).eigengap) best = i;
     });
     return {
+      settings,
       manifolds: r,
       ambientDim: d,
       vertices: n,

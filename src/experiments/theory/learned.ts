@@ -30,69 +30,77 @@
 import { spectralContrastiveLoss } from '../../methods/losses.ts';
 import { MLP } from '../../nn/index.ts';
 import { Adam, applySchedule, warmupCosine } from '../../optim/index.ts';
+import {
+  fail,
+  follows,
+  intAtLeast,
+  nonNegative,
+  nullable,
+  type OptionsOf,
+  option,
+  optionsPart,
+  orWord,
+  positive,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+  type SettingsOf,
+  seed as seedCheck,
+} from '../../options/index.ts';
 import { Generator, linalg, noGrad, randint, randn, type Tensor, tensor, tidy } from '../../tensor/index.ts';
-import { gaussianAugment, manifoldMixture } from '../../theory/manifolds.ts';
-import { coPosteriorMatrix, nystromKernel } from './nystrom.ts';
-import { principalAngleCosines } from './principal-angles.ts';
+import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
+import { coPosteriorMatrix, nystromKernel } from '../../theory/nystrom.ts';
+import { principalAngleCosines } from '../../theory/principal-angles.ts';
+import { orthogonalProcrustes } from '../../theory/procrustes.ts';
 
-export interface LearnedOptions {
-  /** Number r of manifolds (classes). */
-  manifolds: number;
-  /** Ambient dimension d (default 8). */
-  ambientDim?: number;
-  /** Intrinsic dimension of each manifold (default 1: curves). */
-  intrinsicDim?: number;
-  /** Augmentation standard deviation σ (default 1). */
-  sigma?: number;
-  /** Separation between manifolds, passed to `manifoldMixture` (default 6). */
-  separation?: number;
-  /** Curvature of the manifolds, passed to `manifoldMixture` (default 1). */
-  curvature?: number;
-  /** Natural points n̄ (default 60·r). */
-  naturalPoints?: number;
-  /** Vertices N of the Nyström matrix (default 2000). */
-  vertices?: number;
-  /**
-   * Feature dimension k, or 'auto' (default): the k in [r, 2r] with the largest
-   * gap λ_k − λ_{k+1} of the operator's eigenvalues (`operatorEigenvalues`).
-   */
-  k?: number | 'auto';
-  /** Hidden width of the MLP d → h → h → k (default 128). */
-  hidden?: number;
-  /** Adam steps (default 2000). */
-  steps?: number;
-  /** Natural points per batch B (two views each; default 512). */
-  batchSize?: number;
-  /** Peak learning rate of Adam, warm-up then cosine decay (default 2e-3). */
-  lr?: number;
-  /** μ of the loss: rows with ‖z‖² > μ are clipped (default 10·k, far above ‖f‖² ≈ Σλᵢψᵢ² at the optimum). */
-  mu?: number;
-  /** Seed of the data, the vertices, the initialization and the batches (default 0). */
-  seed?: number;
+/**
+ * The options of `specl theory learned`, declared once: the CLI's flags, its
+ * `--help` and docs/theory.md come from here.
+ */
+export const LEARNED_OPTIONS = {
+  manifolds: option(positiveInt, 2, 'r, the number of manifolds (classes) in the mixture'),
+  ambientDim: option(intAtLeast(2), 8, 'd, the dimension of the space the manifolds live in (the network’s input)'),
+  intrinsicDim: MANIFOLD_MIXTURE_OPTIONS.intrinsicDim,
+  sigma: option(positive, 1, 'σ of the Gaussian augmentation: a positive pair is x̄ + σε, x̄ + σε′'),
+  separation: option(nonNegative, 6, 'distance between manifold centres in units of their spread'),
+  curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
+  naturalPoints: option(
+    positiveInt,
+    follows('60r', (o) => 60 * o.get('manifolds')),
+    'n̄, the natural points x̄ drawn once and then fixed (at least r)',
+  ),
+  vertices: option(
+    intAtLeast(2),
+    2000,
+    'N, the points of the augmented distribution the learned features are compared on (the Nyström matrix)',
+  ),
+  k: option(
+    orWord(positiveInt, ['auto'] as const),
+    'auto',
+    'the feature dimension, or auto: the k in [r, 2r] with the largest eigengap of the kernel operator',
+  ),
+  hidden: option(positiveInt, 128, 'hidden width of the MLP d → h → h → k'),
+  steps: option(positiveInt, 2000, 'training steps of Adam, one batch each'),
+  batchSize: option(intAtLeast(2), 512, 'natural points per batch (two views of each)'),
+  lr: option(positive, 2e-3, 'peak learning rate of Adam (warm-up, then cosine decay to a hundredth)'),
+  mu: option(
+    nullable(positive),
+    follows('10k', () => null),
+    'μ of the loss: rows with ‖z‖² > μ are rescaled; the default is far above ‖f‖² at the optimum',
+  ),
+  seed: option(seedCheck, 0, 'seeds the data, the vertices, the initialization and the batches'),
+} satisfies Schema;
+
+export type LearnedOptions = OptionsOf<typeof LEARNED_OPTIONS> & {
   /** Called every `steps/100` steps with the mean batch loss × μ over those steps. */
   onProgress?: (step: number, loss: number) => void;
-}
+};
 
-export interface LearnedSettings {
-  manifolds: number;
-  ambientDim: number;
-  intrinsicDim: number;
-  sigma: number;
-  separation: number;
-  curvature: number;
-  naturalPoints: number;
-  vertices: number;
-  k: number | 'auto';
-  hidden: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  mu: number;
-  seed: number;
-}
+/** `LEARNED_OPTIONS` resolved; `mu` is the μ used (10k unless given) once the check has run. */
+export type LearnedSettings = Omit<SettingsOf<typeof LEARNED_OPTIONS>, 'mu'> & { mu: number };
 
 export interface LearnedResult {
-  /** The options as run (defaults filled in; mu resolved with the chosen k). */
+  /** The options as run: `LEARNED_OPTIONS` resolved, mu with the chosen k. */
   settings: LearnedSettings;
   /** The feature dimension used. */
   k: number;
@@ -140,60 +148,19 @@ const EVAL_BATCHES = 8;
 const OPERATOR_SAMPLES_PER_POINT = 50;
 const EVAL_BATCH_SIZE = 2048;
 
-function positiveInteger(name: string, v: number, min = 1): number {
-  if (!(Number.isInteger(v) && v >= min)) {
-    throw new Error(`learnedFeaturesCheck: ${name} must be an integer ≥ ${min}, got ${v}`);
-  }
-  return v;
-}
-
-function positiveNumber(name: string, v: number): number {
-  if (!(Number.isFinite(v) && v > 0))
-    throw new Error(`learnedFeaturesCheck: ${name} must be a finite number > 0, got ${v}`);
-  return v;
-}
-
-/** Defaults filled in and every field checked (mu stays undefined when not given: it depends on k). */
-export function resolveLearnedOptions(o: LearnedOptions): Omit<LearnedSettings, 'mu'> & { mu?: number } {
-  if (typeof o !== 'object' || o === null) throw new Error('learnedFeaturesCheck: options must be an object');
-  const r = positiveInteger('manifolds', o.manifolds);
-  const s = {
-    manifolds: r,
-    ambientDim: positiveInteger('ambientDim', o.ambientDim ?? 8),
-    intrinsicDim: positiveInteger('intrinsicDim', o.intrinsicDim ?? 1),
-    sigma: positiveNumber('sigma', o.sigma ?? 1),
-    separation: o.separation ?? 6,
-    curvature: o.curvature ?? 1,
-    naturalPoints: positiveInteger('naturalPoints', o.naturalPoints ?? 60 * r, r),
-    vertices: positiveInteger('vertices', o.vertices ?? 2000, 2),
-    k: o.k ?? 'auto',
-    hidden: positiveInteger('hidden', o.hidden ?? 128),
-    steps: positiveInteger('steps', o.steps ?? 2000),
-    batchSize: positiveInteger('batchSize', o.batchSize ?? 512, 2),
-    lr: positiveNumber('lr', o.lr ?? 2e-3),
-    mu: o.mu === undefined ? undefined : positiveNumber('mu', o.mu),
-    seed: o.seed ?? 0,
-  };
-  for (const key of ['separation', 'curvature'] as const) {
-    if (!(Number.isFinite(s[key]) && s[key] >= 0)) {
-      throw new Error(`learnedFeaturesCheck: ${key} must be a finite number ≥ 0, got ${s[key]}`);
-    }
-  }
-  if (!(Number.isSafeInteger(s.seed) && s.seed >= 0)) {
-    throw new Error(`learnedFeaturesCheck: seed must be a non-negative integer, got ${s.seed}`);
-  }
-  if (s.k !== 'auto' && !(Number.isInteger(s.k) && s.k >= 1 && s.k < s.vertices)) {
-    throw new Error(
-      `learnedFeaturesCheck: k must be 'auto' or an integer in [1, vertices − 1 = ${s.vertices - 1}], got ${s.k}`,
-    );
+/** `LEARNED_OPTIONS` resolved and checked together (mu stays null when not given: it depends on k). */
+export function resolveLearnedOptions(o: LearnedOptions = {}): SettingsOf<typeof LEARNED_OPTIONS> {
+  const fn = 'theory learned';
+  const onProgress = (o as { onProgress?: unknown } | undefined)?.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') fail(fn, 'onProgress', 'a function', onProgress);
+  const s = resolveOptions(LEARNED_OPTIONS, optionsPart(o, ['onProgress']), fn);
+  const r = s.manifolds;
+  if (s.naturalPoints < r) fail(fn, 'naturalPoints', `an integer ≥ r = ${r}`, s.naturalPoints);
+  if (s.k !== 'auto' && s.k >= s.vertices) {
+    fail(fn, 'k', `"auto" or an integer in [1, vertices − 1 = ${s.vertices - 1}]`, s.k);
   }
   if (s.k === 'auto' && 2 * r + 1 > s.vertices) {
-    throw new Error(
-      `learnedFeaturesCheck: k = 'auto' needs vertices ≥ 2·manifolds + 1 = ${2 * r + 1}, got ${s.vertices}`,
-    );
-  }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw new Error('learnedFeaturesCheck: onProgress must be a function');
+    fail(fn, 'vertices', `at least 2·manifolds + 1 = ${2 * r + 1} with k = "auto"`, s.vertices);
   }
   return s;
 }
@@ -218,25 +185,12 @@ function features(mlp: MLP, x: Tensor): Tensor {
 }
 
 /**
- * Orthogonal Procrustes: R = argmin_{RᵀR = I} ‖FR − T‖_F = UVᵀ for FᵀT = USVᵀ.
- * Returns FR and the relative residual ‖FR − T‖_F/‖T‖_F.
- */
-function procrustes(f: Tensor, t: Tensor): { aligned: Tensor; residual: number } {
-  return tidy(() => {
-    const { U, Vh } = linalg.svd(f.t().mm(t));
-    const aligned = f.mm(U.mm(Vh));
-    const residual = aligned.sub(t).norm().item() / t.norm().item();
-    return { aligned, residual };
-  });
-}
-
-/**
  * Runs the check (see the file comment): builds the mixture, the vertices and
  * the Nyström matrix, picks k, trains the MLP with `spectralContrastiveLoss`
  * and Adam, and compares span(f(X)) with span(U_k). Synchronous; a few
  * seconds to a minute at the defaults.
  */
-export function learnedFeaturesCheck(o: LearnedOptions): LearnedResult {
+export function learnedFeaturesCheck(o: LearnedOptions = {}): LearnedResult {
   const s = resolveLearnedOptions(o);
   const t0 = performance.now();
   const r = s.manifolds;
@@ -316,7 +270,7 @@ export function learnedFeaturesCheck(o: LearnedOptions): LearnedResult {
     function trainAndCompare(): LearnedResult {
       const f0 = features(mlp, verticesIn);
       const randomInitCosines = Array.from(principalAngleCosines(f0, uk));
-      const randomInitProcrustesResidual = tidy(() => procrustes(f0, target).residual);
+      const randomInitProcrustesResidual = tidy(() => orthogonalProcrustes(f0, target).relativeResidual);
 
       // ---- training -------------------------------------------------------
       const schedule = warmupCosine({
@@ -360,7 +314,7 @@ export function learnedFeaturesCheck(o: LearnedOptions): LearnedResult {
         if (step % logEvery === 0 || step === s.steps) {
           const point = { step, loss: acc / accCount };
           lossCurve.push(point);
-          o.onProgress?.(point.step, point.loss);
+          o?.onProgress?.(point.step, point.loss);
           acc = 0;
           accCount = 0;
         }
@@ -388,7 +342,9 @@ export function learnedFeaturesCheck(o: LearnedOptions): LearnedResult {
 
       const f = features(mlp, verticesIn);
       const cosines = Array.from(principalAngleCosines(f, uk));
-      const { aligned, residual } = procrustes(f, target);
+      const fit = orthogonalProcrustes(f, target);
+      const residual = fit.relativeResidual;
+      const aligned = f.mm(fit.rotation);
       const x2d = new Float64Array(n);
       const y2d = new Float64Array(n);
       const a = aligned.data() as Float64Array;

@@ -9,11 +9,30 @@
  * so minimizing it is the best approximation of Ā by FFᵀ (PSD, rank ≤ k).
  */
 
+import {
+  checked,
+  fail,
+  follows,
+  intAtLeast,
+  intIn,
+  nonNegative,
+  nonNegativeInt,
+  type OptionsOf,
+  option,
+  orWord,
+  pick,
+  positive,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+  type SettingsOf,
+  seed as seedCheck,
+} from '../../options/index.ts';
 import { Generator, linalg, randn, type Tensor, tensor, tidy } from '../../tensor/index.ts';
 import { augmentationGraph } from '../../theory/augmentation-graph.ts';
-import { gaussianAugment, manifoldMixture } from '../../theory/manifolds.ts';
+import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
+import { orthogonalProcrustes } from '../../theory/procrustes.ts';
 import { spectralEmbedding } from '../../theory/spectral-embedding.ts';
-import { orthogonalProcrustes } from './procrustes.ts';
 
 /**
  * Eckart–Young optimum of min over F ∈ ℝ^{N×k} of ‖A − FFᵀ‖²_F for a
@@ -27,35 +46,36 @@ import { orthogonalProcrustes } from './procrustes.ts';
  */
 export function eckartYoung(eigenvalues: ArrayLike<number>, k: number): number {
   const n = eigenvalues.length;
-  if (!Number.isInteger(k) || k < 0) throw new Error(`eckartYoung: k must be an integer ≥ 0, got ${k}`);
+  checked('eckartYoung', 'k', nonNegativeInt, k);
   const sorted = Float64Array.from(eigenvalues).sort().reverse();
   let rest = 0;
   for (let i = 0; i < n; i++) {
     const v = sorted[i] as number;
-    if (!Number.isFinite(v)) throw new Error(`eckartYoung: eigenvalues must be finite, got ${v}`);
+    if (!Number.isFinite(v)) fail('eckartYoung', 'eigenvalues', 'finite numbers', v);
     if (i >= k || v < 0) rest += v * v;
   }
   return rest;
 }
 
-export interface SpectralLossDescentOptions {
-  /** Gradient steps at most. Default 5000. */
-  steps?: number;
-  /**
-   * Step size η of F ← F − η·∇L. Default 0.1: at the optimum the Hessian of L
-   * is at most 8·‖A‖₂ (= 8 for a normalized adjacency, whose spectrum lies in
-   * [−1, 1]), so plain GD is stable for η < 2/8.
-   */
-  lr?: number;
-  /** F₀ has i.i.d. N(0, initScale²) entries. Default 1e-3 (a small random init). */
-  initScale?: number;
-  /** Seeds F₀. Default 0. */
-  seed?: number;
-  /** Stop once ‖∇L(F)‖_F ≤ gradTolerance (checked every 10 steps). Default 1e-10; 0 runs every step. */
-  gradTolerance?: number;
-  /** About how many (log-spaced) points the loss curve keeps. Default 100. */
-  curvePoints?: number;
-}
+/** The options of `spectralLossDescent` (plain gradient descent on ‖A − FFᵀ‖²), declared once. */
+export const SPECTRAL_LOSS_DESCENT_OPTIONS = {
+  steps: option(nonNegativeInt, 5000, 'gradient steps at most'),
+  lr: option(
+    positive,
+    0.1,
+    'step size η of F ← F − η·∇L (stable below 0.25 on a normalized adjacency, whose spectrum lies in [−1, 1])',
+  ),
+  initScale: option(positive, 1e-3, 'the starting F has i.i.d. N(0, s²) entries: a small random start'),
+  seed: option(seedCheck, 0, 'seeds the starting F'),
+  gradTolerance: option(
+    nonNegative,
+    1e-10,
+    'stop once ‖∇L(F)‖ is at most this (checked every 10 steps); 0 runs every step',
+  ),
+  curvePoints: option(intAtLeast(2), 100, 'about how many points (log-spaced in the step) the loss curve keeps'),
+} satisfies Schema;
+
+export type SpectralLossDescentOptions = OptionsOf<typeof SPECTRAL_LOSS_DESCENT_OPTIONS>;
 
 export interface SpectralLossDescent {
   /** N×k float64 minimizer found. */
@@ -80,25 +100,14 @@ export interface SpectralLossDescent {
  * no N×N product FFᵀ is ever formed. Float64 throughout.
  */
 export function spectralLossDescent(a: Tensor, k: number, o: SpectralLossDescentOptions = {}): SpectralLossDescent {
-  const n = checkSymmetric(a, 'spectralLossDescent');
-  if (!Number.isInteger(k) || k < 1 || k > n)
-    throw new Error(`spectralLossDescent: k must be an integer in 1…${n}, got ${k}`);
-  const steps = o.steps ?? 5000;
-  const lr = o.lr ?? 0.1;
-  const initScale = o.initScale ?? 1e-3;
-  const gradTolerance = o.gradTolerance ?? 1e-10;
-  const curvePoints = o.curvePoints ?? 100;
-  const seed = o.seed ?? 0;
-  if (!Number.isInteger(steps) || steps < 0)
-    throw new Error(`spectralLossDescent: steps must be an integer ≥ 0, got ${steps}`);
-  if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`spectralLossDescent: lr must be finite and > 0, got ${lr}`);
-  if (!(Number.isFinite(initScale) && initScale > 0))
-    throw new Error(`spectralLossDescent: initScale must be finite and > 0, got ${initScale}`);
-  if (!(gradTolerance >= 0)) throw new Error(`spectralLossDescent: gradTolerance must be ≥ 0, got ${gradTolerance}`);
-  if (!Number.isInteger(curvePoints) || curvePoints < 2)
-    throw new Error(`spectralLossDescent: curvePoints must be an integer ≥ 2, got ${curvePoints}`);
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new Error(`spectralLossDescent: seed must be an integer ≥ 0, got ${seed}`);
+  const fn = 'spectralLossDescent';
+  const n = checkSymmetric(a, fn);
+  checked(fn, 'k', intIn(1, n), k);
+  const { steps, lr, initScale, gradTolerance, curvePoints, seed } = resolveOptions(
+    SPECTRAL_LOSS_DESCENT_OPTIONS,
+    o,
+    fn,
+  );
 
   const record = logSpacedSteps(steps, curvePoints);
   return tidy(() => {
@@ -188,13 +197,10 @@ export function optimumOnMatrix(
 ): OptimumOnMatrix {
   const fn = 'optimumOnMatrix';
   const n = checkSymmetric(a, fn);
-  if (kOption !== 'auto' && !(Number.isInteger(kOption) && kOption >= 1 && kOption <= n)) {
-    throw new Error(`${fn}: k must be 'auto' or an integer in 1…${n}, got ${String(kOption)}`);
-  }
-  const maxK = o.maxK ?? n - 1;
-  if (kOption === 'auto' && !(Number.isInteger(maxK) && maxK >= 1 && maxK < n)) {
-    throw new Error(`${fn}: maxK must be an integer in 1…${n - 1}, got ${maxK}`);
-  }
+  checked(fn, 'k', orWord(intIn(1, n), ['auto'] as const), kOption);
+  const { maxK: givenMaxK, ...descent } = o;
+  const maxK = givenMaxK ?? n - 1;
+  if (kOption === 'auto') checked(fn, 'maxK', intIn(1, n - 1), maxK);
   return tidy(() => {
     const a64 = a.double();
     const eig = linalg.eigh(a64);
@@ -203,7 +209,7 @@ export function optimumOnMatrix(
     const uk = eig.vectors.narrow(1, n - k, k).flip(1);
     const lambda = tensor(Float64Array.from(values.slice(0, k), (v) => Math.sqrt(Math.max(v, 0))));
     const target = uk.mul(lambda.reshape(1, k));
-    const run = spectralLossDescent(a64, k, o);
+    const run = spectralLossDescent(a64, k, descent);
     const finalLoss = tidy(() => a64.sub(run.f.mm(run.f.t())).square().sum().item());
     const optimum = eckartYoung(values, k);
     const gap = finalLoss - optimum;
@@ -230,30 +236,42 @@ export function optimumOnMatrix(
   });
 }
 
-export interface OptimumOptions extends SpectralLossDescentOptions {
-  /** r, the number of manifolds of the mixture. Default 3. */
-  manifolds?: number;
-  /** Ambient dimension d. Default max(r, 2) (centres on a regular simplex). */
-  ambientDim?: number;
-  /** Curvature of the manifolds (manifoldMixture). Default: manifoldMixture's (1). */
-  curvature?: number;
-  /** Distance between manifold centres in units of their spread (manifoldMixture). Default 2. */
-  separation?: number;
-  /** N, the number of augmented vertices of the graph. Default 600. */
-  vertices?: number;
-  /** Augmentations drawn per natural point; n̄ = ⌈N/copies⌉ natural points. Default 4. */
-  copies?: number;
-  /** σ of the Gaussian augmentation (also the graph's). Default 0.5. */
-  sigma?: number;
-  /** The embedding dimension, or 'auto': the k ∈ 1…maxK with the largest eigengap λ_k − λ_{k+1}. Default 'auto'. */
-  k?: number | 'auto';
-  /** Largest k 'auto' considers. Default 2r. */
-  maxK?: number;
-}
+/**
+ * The options of `specl theory optimum`, declared once: the CLI's flags, its
+ * `--help` and docs/theory.md come from here.
+ */
+export const OPTIMUM_OPTIONS = {
+  manifolds: option(positiveInt, 3, 'r, the number of manifolds (curves) in the mixture'),
+  ambientDim: option(
+    intAtLeast(2),
+    follows('max(r, 2)', (o) => Math.max(o.get('manifolds'), 2)),
+    'd, the dimension of the space the manifolds live in (their centres on a regular simplex)',
+  ),
+  curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
+  separation: option(nonNegative, 2, 'distance between manifold centres in units of their spread'),
+  vertices: option(intAtLeast(2), 600, 'N, the augmented points: the vertices of the augmentation graph'),
+  copies: option(positiveInt, 4, 'augmentations drawn of each natural point (N/copies natural points)'),
+  sigma: option(positive, 0.5, 'σ of the Gaussian augmentation x = x̄ + σε (also the graph’s)'),
+  k: option(
+    orWord(positiveInt, ['auto'] as const),
+    'auto',
+    'the embedding dimension, or auto: the k up to max-k with the largest eigengap λ_k − λ_{k+1}',
+  ),
+  maxK: option(
+    positiveInt,
+    follows('2r', (o) => 2 * o.get('manifolds')),
+    'the largest k that k = auto considers',
+  ),
+  ...SPECTRAL_LOSS_DESCENT_OPTIONS,
+  seed: option(seedCheck, 0, 'seeds the mixture, the augmentations and the starting F'),
+} satisfies Schema;
+
+export type OptimumOptions = OptionsOf<typeof OPTIMUM_OPTIONS>;
+export type OptimumSettings = SettingsOf<typeof OPTIMUM_OPTIONS>;
 
 export interface OptimumReport extends Omit<OptimumOnMatrix, 'f' | 'target'> {
-  /** The settings used (defaults filled in). */
-  settings: Required<Omit<OptimumOptions, 'k' | 'curvature'>> & { k: number | 'auto'; curvature: number };
+  /** The options as run: `OPTIMUM_OPTIONS` resolved, every default filled in. */
+  settings: OptimumSettings;
   /** N. */
   vertices: number;
   /** ‖f·R − f*‖_F/‖f*‖_F for the learned f(x) = w_x^{-1/2}·F_x and the spectral embedding f* (spectralEmbedding), R by Procrustes. */
@@ -272,41 +290,21 @@ export interface OptimumReport extends Omit<OptimumOnMatrix, 'f' | 'target'> {
  */
 export function optimumCheck(o: OptimumOptions = {}): OptimumReport {
   const start = performance.now();
-  const manifolds = o.manifolds ?? 3;
-  const ambientDim = o.ambientDim ?? Math.max(manifolds, 2);
-  const separation = o.separation ?? 2;
-  const vertices = o.vertices ?? 600;
-  const copies = o.copies ?? 4;
-  const sigma = o.sigma ?? 0.5;
-  const seed = o.seed ?? 0;
-  const maxK = o.maxK ?? 2 * manifolds;
-  const kOption = o.k ?? 'auto';
-  const fn = 'optimumCheck';
-  if (!Number.isInteger(manifolds) || manifolds < 1)
-    throw new Error(`${fn}: manifolds must be an integer ≥ 1, got ${manifolds}`);
-  if (!Number.isInteger(vertices) || vertices < 2)
-    throw new Error(`${fn}: vertices must be an integer ≥ 2, got ${vertices}`);
-  if (!Number.isInteger(copies) || copies < 1) throw new Error(`${fn}: copies must be an integer ≥ 1, got ${copies}`);
-  if (!(Number.isFinite(sigma) && sigma > 0)) throw new Error(`${fn}: sigma must be finite and > 0, got ${sigma}`);
-  if (!Number.isInteger(maxK) || maxK < 1 || maxK >= vertices)
-    throw new Error(`${fn}: maxK must be an integer in 1…${vertices - 1}, got ${maxK}`);
-  if (kOption !== 'auto' && !(Number.isInteger(kOption) && kOption >= 1 && kOption < vertices)) {
-    throw new Error(`${fn}: k must be 'auto' or an integer in 1…${vertices - 1}, got ${String(kOption)}`);
+  const fn = 'theory optimum';
+  const settings = resolveOptions(OPTIMUM_OPTIONS, o, fn);
+  const { manifolds, ambientDim, curvature, separation, vertices, copies, sigma, k: kOption, maxK, seed } = settings;
+  if (maxK >= vertices) fail(fn, 'maxK', `an integer in [1, ${vertices - 1}] (below vertices)`, maxK);
+  if (kOption !== 'auto' && kOption >= vertices) {
+    fail(fn, 'k', `"auto" or an integer in [1, ${vertices - 1}] (below vertices)`, kOption);
   }
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${fn}: seed must be an integer ≥ 0, got ${seed}`);
 
-  const mixture = manifoldMixture({
-    manifolds,
-    ambientDim,
-    separation,
-    seed,
-    ...(o.curvature !== undefined ? { curvature: o.curvature } : {}),
-  });
+  const mixture = manifoldMixture({ manifolds, ambientDim, separation, seed, curvature });
   const result = tidy(() => {
     const natural = mixture.sample(Math.ceil(vertices / copies), seed + 1).x;
     const x = gaussianAugment(natural, sigma, copies, seed + 2).x.narrow(0, 0, vertices);
     const ag = augmentationGraph({ natural, vertices: x, sigma });
-    const r = optimumOnMatrix(ag.normalizedAdjacency, kOption, { ...o, maxK });
+    const descent = pick(SPECTRAL_LOSS_DESCENT_OPTIONS, settings);
+    const r = optimumOnMatrix(ag.normalizedAdjacency, kOption, { ...descent, maxK });
     const emb = spectralEmbedding(ag.graph, r.k, { method: 'dense' });
     const scale = emb.degrees.rsqrt().reshape(vertices, 1);
     const learned = r.f.mul(scale);
@@ -316,23 +314,7 @@ export function optimumCheck(o: OptimumOptions = {}): OptimumReport {
   });
   return {
     ...result,
-    settings: {
-      manifolds,
-      ambientDim,
-      separation,
-      curvature: mixture.options.curvature,
-      vertices,
-      copies,
-      sigma,
-      seed,
-      maxK,
-      k: kOption,
-      steps: o.steps ?? 5000,
-      lr: o.lr ?? 0.1,
-      initScale: o.initScale ?? 1e-3,
-      gradTolerance: o.gradTolerance ?? 1e-10,
-      curvePoints: o.curvePoints ?? 100,
-    },
+    settings,
     vertices,
     seconds: (performance.now() - start) / 1000,
   };

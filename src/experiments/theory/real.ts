@@ -9,7 +9,7 @@
  * φ(S_c) = w(S_c, V∖S_c)/w(S_c) of each class's vertex set, and probe-free
  * purity numbers of the neighbourhoods.
  */
-import { type Pipeline, presetFromName } from '../../augment/index.ts';
+import { type Pipeline, PRESET_NAMES, presetFromName } from '../../augment/index.ts';
 import {
   drawPerClass,
   type ImageSplit,
@@ -19,46 +19,86 @@ import {
   normalizationStats,
   subsetOf,
 } from '../../data/index.ts';
+import {
+  fail,
+  follows,
+  intAtLeast,
+  nonEmptyString,
+  nullable,
+  numberIn,
+  type OptionsOf,
+  oneOf,
+  option,
+  optionsPart,
+  positive,
+  resolveOptions,
+  type Schema,
+  type SettingsOf,
+  seed as seedCheck,
+} from '../../options/index.ts';
 import { noGrad, sparse, type Tensor, tidy } from '../../tensor/index.ts';
 import { conductance } from '../../theory/conductance.ts';
 import { topEigenpairs } from '../../theory/eigs.ts';
 import { type Graph, normalizedAdjacency } from '../../theory/graph.ts';
-import { type PerEdgeKind, positivePairGraph } from '../../theory/positive-pair-graph.ts';
-import { loadRunEncoder } from '../../train/load-run.ts';
-import { checkInteger } from './check.ts';
+import { type PerEdgeKind, POSITIVE_PAIR_GRAPH_OPTIONS, positivePairGraph } from '../../theory/positive-pair-graph.ts';
+import { loadRunConfig, loadRunEncoder } from '../../train/load-run.ts';
 
-export interface RealGraphOptions {
-  /** `loadDataset` spec (default: the run's dataset with `run`, else 'mnist'). */
-  dataset?: string;
+/** The run folder given as `run`, if it is one (a wrong value is reported by run's own check). */
+const runOf = (o: { get<T>(key: string): T }): string | null => {
+  const run = o.get<unknown>('run');
+  return typeof run === 'string' && run !== '' ? run : null;
+};
+
+/**
+ * The options of `specl theory real`, declared once: the CLI's flags, its
+ * `--help` and docs/theory.md come from here.
+ */
+export const REAL_OPTIONS = {
+  dataset: option(
+    nonEmptyString,
+    follows("mnist, or the run's dataset with --run", (o) => {
+      const run = runOf(o);
+      return run === null ? 'mnist' : loadRunConfig(run).dataset;
+    }),
+    'the dataset whose images are the natural points (see `specl data info --help` for the names)',
+  ),
+  split: option(oneOf(['train', 'test'] as const), 'train', 'which split the images are drawn from'),
+  images: option(intAtLeast(2), 2000, 'N, the natural images, drawn balanced over the classes'),
+  augmentations: POSITIVE_PAIR_GRAPH_OPTIONS.augmentations,
+  k: { ...POSITIVE_PAIR_GRAPH_OPTIONS.k, flag: 'neighbors' },
+  eigenvalues: option(intAtLeast(2), 30, 'how many of the top eigenvalues of Ā to compute (at most N·M)'),
+  epsilon: option(
+    numberIn(0, 1, 'both'),
+    0.05,
+    'ε of the count of eigenvalues near 1, #{i : λᵢ ≥ 1 − ε}: r nearly disconnected clusters give r of them',
+  ),
+  preset: option(
+    nullable(oneOf(PRESET_NAMES)),
+    follows("the run's with --run, else mnist for 1-channel images, cifar for 3", () => null),
+    'the augmentation that makes the views (ignored with --run, which uses the run’s own)',
+  ),
+  sigma: option(positive, 0.1, 'σ of the gaussian preset’s noise, on the 0–1 pixel scale (only with preset gaussian)'),
+  run: option(
+    nullable(nonEmptyString),
+    null,
+    "a pretraining run folder: neighbours are measured in its frozen encoder's feature space instead of pixels",
+  ),
+  weights: POSITIVE_PAIR_GRAPH_OPTIONS.weights,
+  seed: option(seedCheck, 0, 'seeds the image draw, the augmentations and the eigensolver'),
+} satisfies Schema;
+
+export type RealGraphSettings = SettingsOf<typeof REAL_OPTIONS>;
+
+export type RealGraphOptions = OptionsOf<typeof REAL_OPTIONS> & {
   /** An already loaded dataset (then `dataset` only names it). */
   data?: LabeledDataset;
-  /** Which split the images come from (default 'train'). */
-  split?: 'train' | 'test';
-  /** N: natural images, drawn balanced over classes (default 2000). */
-  images?: number;
-  /** M: augmentations per image (default 5). */
-  augmentations?: number;
-  /** Nearest neighbours per view (default 10). */
-  k?: number;
-  /** How many top eigenvalues of Ā to compute (default 30). */
-  eigenvalues?: number;
-  /** ε of the near-1 count #{i : λᵢ ≥ 1 − ε} (default 0.05). */
-  epsilon?: number;
-  /** Augmentation preset (default: the run's; else 'mnist' for 1-channel and 'cifar' for 3-channel images). */
-  preset?: string;
-  /** Noise σ of the 'gaussian' preset, in [0, 1] pixel units (default 0.1). */
-  sigma?: number;
-  /** A pretraining run folder: measure neighbours in its frozen encoder's feature space instead of pixels. */
-  run?: string;
-  /** Proximity edge weights (default 'gaussian'). */
-  weights?: 'gaussian' | 'binary';
-  /** Seeds the image draw, the augmentations and the eigensolver (default 0). */
-  seed?: number;
   /** Also return the graph (the caller then disposes `graph.weights`); default false. */
   keepGraph?: boolean;
-}
+};
 
 export interface RealGraphResult {
+  /** The options as run: `REAL_OPTIONS` resolved, every default filled in (preset as used). */
+  settings: RealGraphSettings;
   dataset: string;
   /** 'pixel', or the run folder whose encoder gave the features. */
   space: string;
@@ -101,8 +141,6 @@ export interface RealGraphResult {
   labelOf?: Int32Array;
 }
 
-const checkInt = (v: number, name: string, lo: number): void => checkInteger('realGraphCheck', name, v, lo);
-
 /** counts[c] = ⌊N/C⌋, the first N mod C classes one more. */
 function balancedCounts(n: number, classes: number): number[] {
   return Array.from({ length: classes }, (_, c) => Math.floor(n / classes) + (c < n % classes ? 1 : 0));
@@ -116,43 +154,25 @@ function balancedCounts(n: number, classes: number): number[] {
  */
 export async function realGraphCheck(o: RealGraphOptions = {}): Promise<RealGraphResult> {
   const start = performance.now();
-  const N = o.images ?? 2000;
-  checkInt(N, 'images', 2);
-  const M = o.augmentations ?? 5;
-  checkInt(M, 'augmentations', 2);
-  const k = o.k ?? 10;
-  checkInt(k, 'k', 1);
-  const K = o.eigenvalues ?? 30;
-  checkInt(K, 'eigenvalues', 2);
-  const seed = o.seed ?? 0;
-  checkInt(seed, 'seed', 0);
-  const epsilon = o.epsilon ?? 0.05;
-  if (!(Number.isFinite(epsilon) && epsilon > 0 && epsilon < 1)) {
-    throw new Error(`realGraphCheck: epsilon must be in (0, 1), got ${epsilon}`);
-  }
-  const which = o.split ?? 'train';
-  if (which !== 'train' && which !== 'test')
-    throw new Error(`realGraphCheck: split must be 'train' or 'test', got ${which}`);
-  if (N * M > 2e6) throw new Error(`realGraphCheck: images × augmentations must be ≤ 2e6, got ${N * M}`);
-  if (k >= N * M) throw new Error(`realGraphCheck: k must be < images × augmentations = ${N * M}, got ${k}`);
-  if (K > N * M) throw new Error(`realGraphCheck: eigenvalues must be ≤ images × augmentations = ${N * M}, got ${K}`);
+  const fn = 'theory real';
+  const settings = resolveOptions(REAL_OPTIONS, optionsPart(o, ['data', 'keepGraph']), fn);
+  const { data: given, keepGraph: keep } = o;
+  const { images: N, augmentations: M, k, eigenvalues: K, seed, epsilon, split: which } = settings;
+  if (N * M > 2e6) fail(fn, 'images', `at most ${Math.floor(2e6 / M)} (images × augmentations ≤ 2e6)`, N);
+  if (k >= N * M) fail(fn, 'k', `below images × augmentations = ${N * M}`, k);
+  if (K > N * M) fail(fn, 'eigenvalues', `at most images × augmentations = ${N * M}`, K);
 
-  const run = o.run === undefined ? undefined : loadRunEncoder(o.run);
+  const run = settings.run === null ? undefined : loadRunEncoder(settings.run);
   // A dataset loaded here is freed here; one passed in belongs to the caller.
   let loaded: LabeledDataset | undefined;
   try {
-    const name = o.dataset ?? run?.config.dataset ?? 'mnist';
-    if (o.data === undefined) loaded = await loadDataset(name);
-    const data = o.data ?? (loaded as LabeledDataset);
+    const name = settings.dataset;
+    if (given === undefined) loaded = await loadDataset(name);
+    const data = given ?? (loaded as LabeledDataset);
     const full = data[which];
     const C = data.classes.length;
-    if (N < C) throw new Error(`realGraphCheck: images must be ≥ the ${C} classes, got ${N}`);
-    const chosen = drawPerClass(
-      indicesByClass(full.labels, C, 'realGraphCheck'),
-      balancedCounts(N, C),
-      seed,
-      'realGraphCheck',
-    );
+    if (N < C) fail(fn, 'images', `at least the ${C} classes of ${data.name ?? name}`, N);
+    const chosen = drawPerClass(indicesByClass(full.labels, C, fn), balancedCounts(N, C), seed, fn);
     const split: ImageSplit = subsetOf(full, chosen);
     try {
       const { pipeline, preset } = run
@@ -164,9 +184,9 @@ export async function realGraphCheck(o: RealGraphOptions = {}): Promise<RealGrap
             }),
             preset: run.config.augment.preset,
           }
-        : defaultPipeline(o.preset, o.sigma ?? 0.1, data, split);
+        : defaultPipeline(settings.preset, settings.sigma, data, split);
       const space = run ? encoderSpace(run.encoder) : 'pixel';
-      const ppg = positivePairGraph({ split, pipeline, augmentations: M, k, space, seed, weights: o.weights });
+      const ppg = positivePairGraph({ split, pipeline, augmentations: M, k, space, seed, weights: settings.weights });
       let keepGraph = false;
       try {
         const spectrum = tidy(() => {
@@ -189,11 +209,12 @@ export async function realGraphCheck(o: RealGraphOptions = {}): Promise<RealGrap
           if ((ev[j - 1] as number) - (ev[j] as number) > (ev[gapIndex - 1] as number) - (ev[gapIndex] as number))
             gapIndex = j;
         }
-        keepGraph = o.keepGraph === true;
+        keepGraph = keep === true;
         return {
+          settings: { ...settings, preset: preset as RealGraphSettings['preset'] },
           ...(keepGraph ? { graph: ppg.graph, imageOf: ppg.imageOf, labelOf: ppg.labelOf } : {}),
           dataset: data.name ?? name,
-          space: o.run ?? 'pixel',
+          space: settings.run ?? 'pixel',
           preset,
           images: N,
           augmentations: M,
@@ -237,7 +258,7 @@ function disposeDataset(d: LabeledDataset): void {
 
 /** The preset for the dataset's images (by name, or by channel count), normalized with the dataset's statistics. */
 function defaultPipeline(
-  name: string | undefined,
+  name: string | null,
   sigma: number,
   data: LabeledDataset,
   split: ImageSplit,

@@ -11,29 +11,64 @@
  */
 import { drawPerClass } from '../../data/index.ts';
 import { linearProbe } from '../../eval/linear-probe.ts';
+import {
+  checked,
+  fail,
+  follows,
+  intAtLeast,
+  intIn,
+  nonNegative,
+  nonNegativeInt,
+  nullable,
+  numberIn,
+  type OptionsOf,
+  oneOf,
+  option,
+  pick,
+  positive,
+  positiveInt,
+  resolveOptions,
+  type Schema,
+  type SettingsOf,
+  seed as seedCheck,
+} from '../../options/index.ts';
 import { type Tensor, tensor, tidy } from '../../tensor/index.ts';
 import { augmentationGraph } from '../../theory/augmentation-graph.ts';
-import type { EigsOptions } from '../../theory/eigs.ts';
+import { EIGS_OPTIONS } from '../../theory/eigs.ts';
 import type { Graph } from '../../theory/graph.ts';
 import { knnGraph } from '../../theory/knn-graph.ts';
-import { gaussianAugment, manifoldMixture } from '../../theory/manifolds.ts';
+import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
+import { orthogonalProcrustes } from '../../theory/procrustes.ts';
 import { spectralEmbedding } from '../../theory/spectral-embedding.ts';
-import { orthogonalProcrustes } from './procrustes.ts';
 
-export interface SeparabilityOnGraphOptions {
-  /** Largest embedding dimension K probed (k = 1…K). Default 3C, at most N − 1. */
-  maxK?: number;
-  /** Share of each class's vertices the probe trains on (stratified, seeded); the rest is the test set. Default 0.5. */
-  trainFraction?: number;
-  /** Seeds the train/test split. Default 0. */
-  seed?: number;
-  /** λ of the probe's L2 penalty (linearProbe). Default 1e-4. */
-  l2?: number;
-  /** How many vertices (evenly per cluster) indicatorRows shows. Default 200. */
-  sampleRows?: number;
-  /** Eigen-solver method passed to spectralEmbedding (topEigenpairs). Default 'auto'. */
-  eigsMethod?: EigsOptions['method'];
-}
+/** The options of `separabilityOnGraph` (a linear probe on the spectral embedding of a given graph), declared once. */
+export const SEPARABILITY_ON_GRAPH_OPTIONS = {
+  maxK: option(
+    nullable(positiveInt),
+    follows('3C (C classes), at most N − 1', () => null),
+    'the largest embedding dimension k probed (k = 1…max-k)',
+  ),
+  trainFraction: option(
+    numberIn(0, 1, 'both'),
+    0.5,
+    'share of each class’s vertices the probe trains on (a seeded stratified split); the rest is the test set',
+  ),
+  l2: option(nonNegative, 1e-4, 'λ of the linear probe’s L2 penalty'),
+  sampleRows: option(nonNegativeInt, 200, 'how many vertices (evenly per cluster) the indicator rows show'),
+  eigsMethod: option(
+    EIGS_OPTIONS.method.check,
+    EIGS_OPTIONS.method.default,
+    'the eigensolver of the spectral embedding: auto, dense or chebyshev',
+  ),
+  numClasses: option(
+    nullable(positiveInt),
+    follows('the largest label + 1', () => null),
+    'C, the number of classes (labels lie in 0…C − 1)',
+  ),
+  seed: option(seedCheck, 0, 'seeds the train/test split'),
+} satisfies Schema;
+
+export type SeparabilityOnGraphOptions = OptionsOf<typeof SEPARABILITY_ON_GRAPH_OPTIONS>;
 
 export interface SeparabilityResult {
   /** Linear-probe top-1 accuracy (train and test vertices) of the first k coordinates of f*. */
@@ -87,31 +122,22 @@ export interface SeparabilityResult {
 export function separabilityOnGraph(
   g: Graph,
   labels: Int32Array,
-  o: SeparabilityOnGraphOptions & { numClasses?: number } = {},
+  o: SeparabilityOnGraphOptions = {},
 ): SeparabilityResult {
   const fn = 'separabilityOnGraph';
   const n = g.n;
   if (labels.length !== n) throw new Error(`${fn}: labels must have one entry per vertex (${n}), got ${labels.length}`);
-  let classes = o.numClasses ?? 0;
-  for (const y of labels) {
-    if (!(Number.isInteger(y) && y >= 0)) throw new Error(`${fn}: labels must be integers ≥ 0, got ${y}`);
-    if (o.numClasses === undefined) classes = Math.max(classes, y + 1);
-    else if (y >= classes) throw new Error(`${fn}: label ${y} is out of range 0…${classes - 1}`);
-  }
-  const maxK = o.maxK ?? Math.min(3 * classes, n - 1);
-  const trainFraction = o.trainFraction ?? 0.5;
-  const seed = o.seed ?? 0;
-  const l2 = o.l2 ?? 1e-4;
-  const sampleRows = o.sampleRows ?? 200;
-  if (!Number.isInteger(maxK) || maxK < 1 || maxK >= n)
-    throw new Error(`${fn}: maxK must be an integer in 1…${n - 1}, got ${maxK}`);
-  if (classes >= n) throw new Error(`${fn}: ${classes} classes need more than ${n} vertices`);
-  if (!(trainFraction > 0 && trainFraction < 1))
-    throw new Error(`${fn}: trainFraction must be in (0, 1), got ${trainFraction}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${fn}: seed must be an integer ≥ 0, got ${seed}`);
-  if (!(Number.isFinite(l2) && l2 >= 0)) throw new Error(`${fn}: l2 must be finite and ≥ 0, got ${l2}`);
-  if (!Number.isInteger(sampleRows) || sampleRows < 0)
-    throw new Error(`${fn}: sampleRows must be an integer ≥ 0, got ${sampleRows}`);
+  const s = resolveOptions(SEPARABILITY_ON_GRAPH_OPTIONS, o, fn);
+  const { trainFraction, seed, l2, sampleRows, eigsMethod } = s;
+  let classes = s.numClasses ?? 0;
+  const label = s.numClasses === null ? nonNegativeInt : intIn(0, classes - 1);
+  labels.forEach((y, i) => {
+    checked(fn, `labels[${i}]`, label, y);
+    if (s.numClasses === null) classes = Math.max(classes, y + 1);
+  });
+  const maxK = checked(fn, 'maxK', intIn(1, n - 1), s.maxK ?? Math.min(3 * classes, n - 1));
+  if (classes >= n)
+    fail(fn, 'numClasses', `fewer than the ${n} vertices (C: given, or the largest label + 1)`, classes);
 
   const byClass = Array.from({ length: classes }, (): number[] => []);
   labels.forEach((y, i) => {
@@ -132,7 +158,7 @@ export function separabilityOnGraph(
 
   return tidy(() => {
     const dims = Math.max(maxK, classes);
-    const emb = spectralEmbedding(g, dims, o.eigsMethod ? { method: o.eigsMethod } : {});
+    const emb = spectralEmbedding(g, dims, { method: eigsMethod });
     const index = (ids: number[]) => tensor(BigInt64Array.from(ids, BigInt), [ids.length]);
     const iTrain = index(train);
     const iTest = index(test);
@@ -224,60 +250,66 @@ function indicators(
   });
 }
 
-export interface SeparabilityOptions extends Omit<SeparabilityOnGraphOptions, 'maxK'> {
-  /** r, the number of manifolds (clusters). Default 4. */
-  manifolds?: number;
-  /**
-   * Distance between manifold centres in units of their spread (manifoldMixture).
-   * Default 2.5 (well separated: with the other defaults Ā has r eigenvalues within
-   * 3e-4 of 1, then λ_{r+1} ≈ 0.71); 1 is a less separated setting (λ_r ≈ 0.75, λ_{r+1} ≈ 0.61).
-   */
-  separation?: number;
-  /** Curvature of the manifolds (manifoldMixture). Default: manifoldMixture's (1). */
-  curvature?: number;
-  /** Ambient dimension d. Default max(r, 2) (centres on a regular simplex). */
-  ambientDim?: number;
-  /** Sub-clusters per manifold. Default 1 (2 when labels = 'subcluster'). */
-  subclusters?: number;
-  /** N, the number of augmented vertices. Default 1000. */
-  vertices?: number;
-  /** Augmentations per natural point; n̄ = ⌈N/copies⌉. Default 4. */
-  copies?: number;
-  /** σ of the Gaussian augmentation. Default 0.5. */
-  sigma?: number;
-  /**
-   * 'exact': augmentationGraph on the vertices; 'knn': knnGraph with Gaussian
-   * weights of bandwidth √2·σ (the augmentation graph's edge profile for
-   * nearby natural points: exp(−‖x − x′‖²/(4σ²))); 'auto' (default): exact for N ≤ 2000.
-   */
-  graph?: 'auto' | 'exact' | 'knn';
-  /** Neighbours per vertex of the kNN graph. Default 10. */
-  neighbors?: number;
-  /** Largest k probed. Default 3 × (number of classes). */
-  maxK?: number;
-  /** 'manifold' (default): class = manifold. 'subcluster': class = (manifold, sub-cluster). */
-  labels?: 'manifold' | 'subcluster';
-}
+/**
+ * The options of `specl theory separability`, declared once: the CLI's
+ * flags, its `--help` and docs/theory.md come from here.
+ */
+export const SEPARABILITY_OPTIONS = {
+  manifolds: option(positiveInt, 4, 'r, the number of manifolds (curves), each a cluster of the graph'),
+  separation: option(
+    nonNegative,
+    2.5,
+    'distance between manifold centres in units of their spread (2.5: well apart, Ā has r eigenvalues within 3e-4 of 1; at 1 the clusters overlap)',
+  ),
+  curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
+  ambientDim: option(
+    intAtLeast(2),
+    follows('max(r, 2)', (o) => Math.max(o.get('manifolds'), 2)),
+    'd, the dimension of the space the manifolds live in (their centres on a regular simplex)',
+  ),
+  labels: option(
+    oneOf(['manifold', 'subcluster'] as const),
+    'manifold',
+    'what the probe classifies: manifold (class = manifold) or subcluster (class = manifold and sub-cluster)',
+  ),
+  subclusters: option(
+    positiveInt,
+    follows('1, or 2 with labels subcluster', (o) => (o.get<string>('labels') === 'subcluster' ? 2 : 1)),
+    'sub-clusters per manifold',
+  ),
+  vertices: option(intAtLeast(4), 1000, 'N, the augmented points: the vertices of the graph'),
+  copies: option(positiveInt, 4, 'augmentations drawn of each natural point (N/copies natural points)'),
+  sigma: option(positive, 0.5, 'σ of the Gaussian augmentation x = x̄ + σε'),
+  graph: option(
+    oneOf(['auto', 'exact', 'knn'] as const),
+    'auto',
+    'exact: the augmentation graph itself; knn: a k-NN graph with Gaussian weights of bandwidth √2·σ (the exact graph’s edge profile between nearby points); auto: exact up to 2000 vertices',
+  ),
+  neighbors: option(positiveInt, 10, 'neighbours per vertex of the k-NN graph'),
+  maxK: option(
+    positiveInt,
+    follows(
+      '3 × the number of classes',
+      (o) =>
+        3 * (o.get<string>('labels') === 'subcluster' ? o.get('manifolds') * o.get('subclusters') : o.get('manifolds')),
+    ),
+    'the largest embedding dimension k probed (k = 1…max-k)',
+  ),
+  trainFraction: SEPARABILITY_ON_GRAPH_OPTIONS.trainFraction,
+  l2: SEPARABILITY_ON_GRAPH_OPTIONS.l2,
+  sampleRows: SEPARABILITY_ON_GRAPH_OPTIONS.sampleRows,
+  eigsMethod: SEPARABILITY_ON_GRAPH_OPTIONS.eigsMethod,
+  seed: option(seedCheck, 0, 'seeds the mixture, the augmentations and the train/test split'),
+} satisfies Schema;
+
+export type SeparabilityOptions = OptionsOf<typeof SEPARABILITY_OPTIONS>;
+export type SeparabilitySettings = SettingsOf<typeof SEPARABILITY_OPTIONS>;
 
 export interface SeparabilityReport extends SeparabilityResult {
-  /** The settings used (defaults filled in). */
-  settings: {
-    manifolds: number;
-    separation: number;
-    curvature: number;
-    ambientDim: number;
-    subclusters: number;
-    vertices: number;
-    copies: number;
-    sigma: number;
-    graph: 'exact' | 'knn';
-    neighbors: number;
-    maxK: number;
-    labels: 'manifold' | 'subcluster';
-    trainFraction: number;
-    l2: number;
-    seed: number;
-  };
+  /** The options as run: `SEPARABILITY_OPTIONS` resolved, every default filled in. */
+  settings: SeparabilitySettings;
+  /** The graph that was built: `graph` with auto decided. */
+  graphUsed: 'exact' | 'knn';
   /** Wall-clock seconds of the whole check. */
   seconds: number;
 }
@@ -291,45 +323,15 @@ export interface SeparabilityReport extends SeparabilityResult {
  */
 export function separabilityCheck(o: SeparabilityOptions = {}): SeparabilityReport {
   const start = performance.now();
-  const fn = 'separabilityCheck';
-  const manifolds = o.manifolds ?? 4;
-  const labelKind = o.labels ?? 'manifold';
-  const subclusters = o.subclusters ?? (labelKind === 'subcluster' ? 2 : 1);
-  const ambientDim = o.ambientDim ?? Math.max(manifolds, 2);
-  const separation = o.separation ?? 2.5;
-  const vertices = o.vertices ?? 1000;
-  const copies = o.copies ?? 4;
-  const sigma = o.sigma ?? 0.5;
-  const neighbors = o.neighbors ?? 10;
-  const seed = o.seed ?? 0;
-  const graphKind = o.graph ?? 'auto';
-  if (!Number.isInteger(manifolds) || manifolds < 1)
-    throw new Error(`${fn}: manifolds must be an integer ≥ 1, got ${manifolds}`);
-  if (labelKind !== 'manifold' && labelKind !== 'subcluster')
-    throw new Error(`${fn}: labels must be 'manifold' or 'subcluster', got '${String(labelKind)}'`);
-  if (!Number.isInteger(subclusters) || subclusters < 1)
-    throw new Error(`${fn}: subclusters must be an integer ≥ 1, got ${subclusters}`);
-  if (!Number.isInteger(vertices) || vertices < 4)
-    throw new Error(`${fn}: vertices must be an integer ≥ 4, got ${vertices}`);
-  if (!Number.isInteger(copies) || copies < 1) throw new Error(`${fn}: copies must be an integer ≥ 1, got ${copies}`);
-  if (!(Number.isFinite(sigma) && sigma > 0)) throw new Error(`${fn}: sigma must be finite and > 0, got ${sigma}`);
-  if (graphKind !== 'auto' && graphKind !== 'exact' && graphKind !== 'knn')
-    throw new Error(`${fn}: graph must be 'auto', 'exact' or 'knn', got '${String(graphKind)}'`);
-  if (!Number.isInteger(neighbors) || neighbors < 1 || neighbors >= vertices)
-    throw new Error(`${fn}: neighbors must be an integer in 1…${vertices - 1}, got ${neighbors}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${fn}: seed must be an integer ≥ 0, got ${seed}`);
+  const fn = 'theory separability';
+  const settings = resolveOptions(SEPARABILITY_OPTIONS, o, fn);
+  const { manifolds, labels: labelKind, subclusters, ambientDim, separation, curvature } = settings;
+  const { vertices, copies, sigma, neighbors, seed, graph: graphKind, maxK } = settings;
+  if (neighbors >= vertices) fail(fn, 'neighbors', `an integer in [1, ${vertices - 1}] (below vertices)`, neighbors);
   const graph: 'exact' | 'knn' = graphKind === 'auto' ? (vertices <= 2000 ? 'exact' : 'knn') : graphKind;
   const classes = labelKind === 'manifold' ? manifolds : manifolds * subclusters;
-  const maxK = o.maxK ?? 3 * classes;
 
-  const mixture = manifoldMixture({
-    manifolds,
-    ambientDim,
-    subclusters,
-    separation,
-    seed,
-    ...(o.curvature !== undefined ? { curvature: o.curvature } : {}),
-  });
+  const mixture = manifoldMixture({ manifolds, ambientDim, subclusters, separation, seed, curvature });
   const result = tidy(() => {
     const sample = mixture.sample(Math.ceil(vertices / copies), seed + 1);
     const aug = gaussianAugment(sample.x, sigma, copies, seed + 2);
@@ -346,27 +348,16 @@ export function separabilityCheck(o: SeparabilityOptions = {}): SeparabilityRepo
       graph === 'exact'
         ? augmentationGraph({ natural: sample.x, vertices: x, sigma }).graph
         : knnGraph(x, { k: neighbors, bandwidth: Math.SQRT2 * sigma });
-    return separabilityOnGraph(g, labels, { ...o, maxK, numClasses: classes });
+    return separabilityOnGraph(g, labels, {
+      ...pick(SEPARABILITY_ON_GRAPH_OPTIONS, settings),
+      maxK,
+      numClasses: classes,
+    });
   });
   return {
     ...result,
-    settings: {
-      manifolds,
-      separation,
-      curvature: mixture.options.curvature,
-      ambientDim,
-      subclusters,
-      vertices,
-      copies,
-      sigma,
-      graph,
-      neighbors,
-      maxK,
-      labels: labelKind,
-      trainFraction: o.trainFraction ?? 0.5,
-      l2: o.l2 ?? 1e-4,
-      seed,
-    },
+    settings,
+    graphUsed: graph,
     seconds: (performance.now() - start) / 1000,
   };
 }

@@ -147,14 +147,15 @@ describe('connectivityCheck', () => {
 
   it('rejects bad options', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ manifolds: 0 }, /manifolds/],
-      [{ vertices: 3, manifolds: 2 }, /vertices/],
-      [{ vertices: 5000 }, /vertices/],
-      [{ sigmas: [] }, /sigmas/],
-      [{ sigmas: [0.1, -1] }, /sigmas\[1\]/],
-      [{ separation: -1 }, /separation/],
-      [{ eigenvalues: 2, manifolds: 2 }, /eigenvalues/],
-      [{ seed: 1.5 }, /seed/],
+      [{ manifolds: 0 }, /theory connectivity: manifolds must be a positive integer, got 0/],
+      [{ vertices: 3, manifolds: 2 }, /vertices must be an integer in \[2r = 4, 4000\], got 3/],
+      [{ vertices: 5000 }, /vertices must be an integer in \[2, 4000\], got 5000/],
+      [{ sigmas: [] }, /sigmas must be a non-empty list of finite numbers > 0, or null, got \[\]/],
+      [{ sigmas: [0.1, -1] }, /sigmas must be .*, got \[0.1,-1\]/],
+      [{ separation: -1 }, /separation must be a finite number ≥ 0, got -1/],
+      [{ eigenvalues: 2, manifolds: 2 }, /eigenvalues must be an integer ≥ r \+ 1 = 3, got 2/],
+      [{ seed: 1.5 }, /seed must be a non-negative integer \(a seed\), got 1.5/],
+      [{ sigma: 0.5 }, /unknown option 'sigma' \(did you mean 'sigmas'\?\)/],
     ];
     for (const [o, re] of bad) assert.throws(() => connectivityCheck(o as never), re, JSON.stringify(o));
     assertClose(logSpaced(1, 100, 3), [1, 10, 100], { rtol: 1e-12 });

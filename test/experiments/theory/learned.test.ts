@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { autoK, type LearnedResult, learnedFeaturesCheck } from '../../../src/experiments/theory/learned.ts';
-import { principalAngleCosines } from '../../../src/experiments/theory/principal-angles.ts';
 import { tensor, tidy } from '../../../src/tensor/index.ts';
+import { principalAngleCosines } from '../../../src/theory/principal-angles.ts';
 
 const small = {
   manifolds: 2,
@@ -98,14 +98,15 @@ test('autoK picks the largest gap in [r, 2r]', () => {
 
 test('bad options are rejected with the field named', () => {
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ manifolds: 0 }, /manifolds must be an integer ≥ 1/],
+    [{ manifolds: 0 }, /theory learned: manifolds must be a positive integer, got 0/],
     [{ manifolds: 2, sigma: -1 }, /sigma must be a finite number > 0/],
-    [{ manifolds: 2, naturalPoints: 1 }, /naturalPoints must be an integer ≥ 2/],
-    [{ manifolds: 2, vertices: 4 }, /k = 'auto' needs vertices ≥ 2·manifolds \+ 1 = 5/],
-    [{ manifolds: 2, k: 0 }, /k must be 'auto' or an integer/],
-    [{ manifolds: 2, vertices: 10, k: 10 }, /k must be 'auto' or an integer in \[1, vertices − 1 = 9\]/],
+    [{ manifolds: 2, naturalPoints: 1 }, /naturalPoints must be an integer ≥ r = 2, got 1/],
+    [{ manifolds: 2, vertices: 4 }, /vertices must be at least 2·manifolds \+ 1 = 5 with k = "auto", got 4/],
+    [{ manifolds: 2, k: 0 }, /k must be a positive integer, or "auto", got 0/],
+    [{ manifolds: 2, vertices: 10, k: 10 }, /k must be "auto" or an integer in \[1, vertices − 1 = 9\], got 10/],
     [{ manifolds: 2, batchSize: 1 }, /batchSize must be an integer ≥ 2/],
-    [{ manifolds: 2, steps: 1.5 }, /steps must be an integer ≥ 1/],
+    [{ manifolds: 2, steps: 1.5 }, /steps must be a positive integer, got 1.5/],
+    [{ manifold: 2 }, /unknown option 'manifold' \(did you mean 'manifolds'\?\)/],
     [{ manifolds: 2, lr: 0 }, /lr must be a finite number > 0/],
     [{ manifolds: 2, mu: Number.NaN }, /mu must be a finite number > 0/],
     [{ manifolds: 2, seed: -1 }, /seed must be a non-negative integer/],

@@ -14,8 +14,8 @@ import {
   optimumOnMatrix,
   spectralLossDescent,
 } from '../../../src/experiments/theory/optimum.ts';
-import { orthogonalProcrustes } from '../../../src/experiments/theory/procrustes.ts';
 import { type Tensor, tensor, tidy } from '../../../src/tensor/index.ts';
+import { orthogonalProcrustes } from '../../../src/theory/procrustes.ts';
 import { assertClose } from '../../helpers/close.ts';
 import { Rng } from '../../helpers/prng.ts';
 
@@ -166,7 +166,7 @@ describe('eckartYoung', () => {
     // No positive eigenvalue: nothing can be kept.
     assert.equal(eckartYoung([-1, -2], 2), 5);
     assert.equal(eckartYoung([2, 1], 0), 5);
-    assert.throws(() => eckartYoung([1], -1), /k must be an integer/);
+    assert.throws(() => eckartYoung([1], -1), /eckartYoung: k must be a non-negative integer, got -1/);
   });
 });
 
@@ -258,9 +258,12 @@ describe('gradient descent on the spectral loss', () => {
   it('rejects bad input and reports divergence', () => {
     tidy(() => {
       const c = cycle(6);
-      assert.throws(() => spectralLossDescent(c, 0), /k must be an integer in 1…6/);
-      assert.throws(() => spectralLossDescent(c, 2, { lr: -1 }), /lr must be finite and > 0/);
-      assert.throws(() => spectralLossDescent(c, 2, { steps: 1.5 }), /steps must be an integer/);
+      assert.throws(() => spectralLossDescent(c, 0), /spectralLossDescent: k must be an integer in \[1, 6\], got 0/);
+      assert.throws(
+        () => spectralLossDescent(c, 2, { lr: -1 }),
+        /spectralLossDescent: lr must be a finite number > 0, got -1/,
+      );
+      assert.throws(() => spectralLossDescent(c, 2, { steps: 1.5 }), /steps must be a non-negative integer, got 1.5/);
       assert.throws(
         () => spectralLossDescent(tensor(new Float64Array(6), [2, 3]), 1),
         /a must be a non-empty dense symmetric/,
@@ -299,9 +302,17 @@ describe('optimumCheck on the augmentation graph of a manifold mixture', () => {
   });
 
   it('rejects bad options', () => {
-    assert.throws(() => optimumCheck({ manifolds: 0 }), /manifolds must be an integer ≥ 1/);
-    assert.throws(() => optimumCheck({ sigma: 0 }), /sigma must be finite and > 0/);
-    assert.throws(() => optimumCheck({ k: 0 }), /k must be 'auto' or an integer/);
-    assert.throws(() => optimumCheck({ vertices: 10, maxK: 10 }), /maxK must be an integer in 1…9/);
+    assert.throws(() => optimumCheck({ manifolds: 0 }), /theory optimum: manifolds must be a positive integer, got 0/);
+    assert.throws(() => optimumCheck({ sigma: 0 }), /sigma must be a finite number > 0, got 0/);
+    assert.throws(() => optimumCheck({ k: 0 }), /k must be a positive integer, or "auto", got 0/);
+    assert.throws(
+      () => optimumCheck({ vertices: 10, maxK: 10 }),
+      /maxK must be an integer in \[1, 9\] \(below vertices\), got 10/,
+    );
+    assert.throws(() => optimumCheck({ vertices: 10, k: 10 }), /k must be "auto" or an integer in \[1, 9\]/);
+    assert.throws(
+      () => optimumCheck({ vertice: 10 } as never),
+      /unknown option 'vertice' \(did you mean 'vertices'\?\)/,
+    );
   });
 });

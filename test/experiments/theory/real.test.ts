@@ -190,13 +190,14 @@ describe('realGraphCheck (MNIST, pixel space)', () => {
   it('rejects bad options', async () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ images: 1 }, /images/],
-      [{ images: 5, eigenvalues: 4 }, /images must be ≥ the 10 classes/],
+      [{ images: 5, eigenvalues: 4 }, /theory real: images must be at least the 10 classes of .*, got 5/],
       [{ augmentations: 1 }, /augmentations/],
       [{ k: 0 }, /k must/],
       [{ eigenvalues: 1 }, /eigenvalues/],
       [{ epsilon: 0 }, /epsilon/],
       [{ split: 'val' }, /split/],
-      [{ images: 10, augmentations: 2, k: 20 }, /k must be </],
+      [{ images: 10, augmentations: 2, k: 20 }, /k must be below images × augmentations = 20, got 20/],
+      [{ image: 10 }, /unknown option 'image' \(did you mean 'images'\?\)/],
       [{ dataset: 'nope' }, /unknown dataset/],
     ];
     for (const [o, re] of bad) {

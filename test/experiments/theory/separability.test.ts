@@ -112,18 +112,31 @@ describe('separabilityCheck on a manifold mixture', () => {
   it('rejects bad options', () => {
     assert.throws(
       () => separabilityCheck({ labels: 'pixels' as 'manifold' }),
-      /labels must be 'manifold' or 'subcluster'/,
+      /theory separability: labels must be one of "manifold", "subcluster", got "pixels"/,
     );
-    assert.throws(() => separabilityCheck({ graph: 'full' as 'exact' }), /graph must be 'auto', 'exact' or 'knn'/);
-    assert.throws(() => separabilityCheck({ sigma: -1 }), /sigma must be finite and > 0/);
-    assert.throws(() => separabilityCheck({ manifolds: 0 }), /manifolds must be an integer ≥ 1/);
+    assert.throws(
+      () => separabilityCheck({ graph: 'full' as 'exact' }),
+      /graph must be one of "auto", "exact", "knn", got "full"/,
+    );
+    assert.throws(() => separabilityCheck({ sigma: -1 }), /sigma must be a finite number > 0, got -1/);
+    assert.throws(() => separabilityCheck({ manifolds: 0 }), /manifolds must be a positive integer, got 0/);
+    assert.throws(
+      () => separabilityCheck({ vertices: 100, neighbors: 100 }),
+      /neighbors must be an integer in \[1, 99\] \(below vertices\), got 100/,
+    );
     const c = joinedCliques(2, 4, 0.1);
     assert.throws(() => separabilityOnGraph(c.graph, new Int32Array(3)), /labels must have one entry per vertex \(8\)/);
-    assert.throws(() => separabilityOnGraph(c.graph, c.labels, { maxK: 8 }), /maxK must be an integer in 1…7/);
+    assert.throws(
+      () => separabilityOnGraph(c.graph, c.labels, { maxK: 8 }),
+      /separabilityOnGraph: maxK must be an integer in \[1, 7\], got 8/,
+    );
     assert.throws(
       () => separabilityOnGraph(c.graph, c.labels, { trainFraction: 1 }),
-      /trainFraction must be in \(0, 1\)/,
+      /trainFraction must be a number in \(0, 1\), got 1/,
     );
-    assert.throws(() => separabilityOnGraph(c.graph, c.labels, { numClasses: 1 }), /label 1 is out of range 0…0/);
+    assert.throws(
+      () => separabilityOnGraph(c.graph, c.labels, { numClasses: 1 }),
+      /labels\[\d+\] must be an integer in \[0, 0\], got 1/,
+    );
   });
 });

@@ -4,7 +4,7 @@
  * F ↦ F·R for orthogonal R, so a learned representation can only be compared
  * with the spectral embedding after this alignment.
  */
-import { linalg, type Tensor, tidy } from '../../tensor/index.ts';
+import { linalg, type Tensor, tidy } from '../tensor/index.ts';
 
 export interface ProcrustesResult {
   /** k×k orthogonal R* = argmin_{RᵀR = I} ‖aR − b‖_F (float64). */

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coPosteriorMatrix, logAugmentedMarginal, nystromKernel } from '../../../src/experiments/theory/nystrom.ts';
-import { linalg, tensor, tidy } from '../../../src/tensor/index.ts';
-import { assertClose } from '../../helpers/close.ts';
-import { Rng } from '../../helpers/prng.ts';
+import { linalg, tensor, tidy } from '../../src/tensor/index.ts';
+import { coPosteriorMatrix, logAugmentedMarginal, nystromKernel } from '../../src/theory/nystrom.ts';
+import { assertClose } from '../helpers/close.ts';
+import { Rng } from '../helpers/prng.ts';
 
 function logSumExp(v: number[]): number {
   const m = Math.max(...v);
@@ -157,7 +157,10 @@ test('the co-posterior matrix G = ΦᵀΦ/N has the non-zero eigenvalues of M = 
 test('bad options are rejected with the field named', () => {
   tidy(() => {
     const x = tensor(new Float64Array(6), [3, 2]);
-    assert.throws(() => nystromKernel({ natural: x, vertices: x, sigma: 0 }), /sigma must be finite and > 0/);
+    assert.throws(
+      () => nystromKernel({ natural: x, vertices: x, sigma: 0 }),
+      /nystromKernel: sigma must be a finite number > 0, got 0/,
+    );
     assert.throws(
       () => nystromKernel({ natural: x, vertices: tensor(new Float64Array(3), [1, 3]), sigma: 1 }),
       /vertices must be a non-empty N×2 matrix/,

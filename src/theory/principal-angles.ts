@@ -3,7 +3,7 @@
  * orthonormal bases Qa, Qb of span(A) and span(B), the cosines of the
  * principal angles θ₁ ≤ θ₂ ≤ … are the singular values of QaᵀQb.
  */
-import { linalg, type Tensor, tidy } from '../../tensor/index.ts';
+import { linalg, type Tensor, tidy } from '../tensor/index.ts';
 
 /** Relative singular-value threshold under which a direction does not count as spanned. */
 const RANK_TOL = 1e-10;

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { meanPrincipalCosine, principalAngleCosines } from '../../../src/experiments/theory/principal-angles.ts';
-import { type Tensor, tensor, tidy } from '../../../src/tensor/index.ts';
-import { assertClose } from '../../helpers/close.ts';
-import { Rng } from '../../helpers/prng.ts';
+import { type Tensor, tensor, tidy } from '../../src/tensor/index.ts';
+import { meanPrincipalCosine, principalAngleCosines } from '../../src/theory/principal-angles.ts';
+import { assertClose } from '../helpers/close.ts';
+import { Rng } from '../helpers/prng.ts';
 
 const N = 40;
 

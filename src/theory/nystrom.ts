@@ -24,8 +24,9 @@
  * n̄×n̄ form E_x[π(·|x)π(·|x)ᵀ]/√(p(x̄)p(x̄′)), so many more samples than M's N vertices
  * are cheap: that is how the eigenvalues for the Eckart–Young optimum are estimated.
  */
-import { nnf, type Tensor, tensor, tidy } from '../../tensor/index.ts';
-import { augmentationGraph } from '../../theory/augmentation-graph.ts';
+import { checked, nonNegative, positive } from '../options/index.ts';
+import { nnf, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { augmentationGraph } from './augmentation-graph.ts';
 
 export interface NystromKernelOptions {
   /** Natural points x̄, n̄×d. */
@@ -87,15 +88,15 @@ function checkInputs(fn: string, o: NystromKernelOptions): Float64Array {
   if (vertices.ndim !== 2 || (vertices.shape[0] as number) < 1 || vertices.shape[1] !== natural.shape[1]) {
     throw new Error(`${fn}: vertices must be a non-empty N×${natural.shape[1]} matrix, got shape [${vertices.shape}]`);
   }
-  if (!(Number.isFinite(sigma) && sigma > 0)) throw new Error(`${fn}: sigma must be finite and > 0, got ${sigma}`);
+  checked(fn, 'sigma', positive, sigma);
   const nbar = natural.shape[0] as number;
   const p = o.probabilities ?? new Float64Array(nbar).fill(1 / nbar);
   if (p.length !== nbar) throw new Error(`${fn}: probabilities must have n̄ = ${nbar} entries, got ${p.length}`);
   let total = 0;
-  for (const v of p) {
-    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${fn}: probabilities must be finite and ≥ 0, got ${v}`);
+  p.forEach((v, i) => {
+    checked(fn, `probabilities[${i}]`, nonNegative, v);
     total += v;
-  }
+  });
   if (Math.abs(total - 1) > 1e-9) throw new Error(`${fn}: probabilities must sum to 1 (a distribution), got ${total}`);
   return p;
 }

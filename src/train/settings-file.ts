@@ -1,0 +1,75 @@
+/**
+ * Settings files: a YAML or JSON file holding any part of a config (a run's
+ * own config.json included), read with the `yaml` package (YAML 1.2, a
+ * superset of JSON), and dotted overrides `key.sub=value` typed by the
+ * option's own declaration. Errors name the file, the line and the key.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { didYouMean, flatten, isPlainObject, leafKeys, OptionError, type Schema, setPath } from '../options/index.ts';
+
+/** The object a YAML or JSON settings file holds (its top level must be a mapping). */
+export function readSettingsFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OptionError(
+      `${path}: cannot read the settings file (${code === 'ENOENT' ? 'no such file' : ((e as Error).message ?? code)})`,
+    );
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const at = err.linePos?.[0];
+    throw new OptionError(
+      `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML or JSON: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+    );
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) {
+    throw new OptionError(
+      `${path}: a settings file must hold a mapping of option names to values, got ${typeof value}`,
+    );
+  }
+  return value;
+}
+
+/** `key=value` split at the first `=`; the key checked to be a dotted name. */
+export function splitOverride(text: string): { key: string; raw: string } {
+  const i = text.indexOf('=');
+  const key = i < 0 ? '' : text.slice(0, i).trim();
+  if (i < 0 || !/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(key)) {
+    throw new OptionError(`--set expects KEY=VALUE with a dotted key (method.mu=10), got ${JSON.stringify(text)}`);
+  }
+  return { key, raw: text.slice(i + 1) };
+}
+
+/**
+ * `settings` with the override `key=raw` applied, the value read as its
+ * declaration in `schema` says (numbers, lists `32,64,256`, booleans, null).
+ * An unknown key fails with the closest known keys.
+ */
+export function applyOverride(
+  settings: Record<string, unknown>,
+  key: string,
+  raw: string,
+  schema: Schema,
+): Record<string, unknown> {
+  const decls = new Map(flatten(schema));
+  const decl = decls.get(key);
+  if (!decl) {
+    throw new OptionError(
+      `--set ${key}: unknown option '${key}'${didYouMean(key, [...decls.keys()])}; --help lists them`,
+    );
+  }
+  const value = decl.check.fromString ? decl.check.fromString(raw) : raw;
+  return setPath(settings, key, value);
+}
+
+/** Every leaf key of `settings` mapped to `source` (for messages that say where a value came from). */
+export function sourcesOf(settings: Record<string, unknown>, source: string): Map<string, string> {
+  return new Map(leafKeys(settings).map((k) => [k, source]));
+}
