@@ -102,13 +102,16 @@ export function parseFlags(
   const byFlag = new Map(flags.map((f) => [f.flag, f]));
   for (const [name, raw] of Object.entries(parsed.values)) {
     if (raw === undefined) continue;
-    const negated = name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
-    const f = byFlag.get(name) ?? negated;
-    if (f && (negated === undefined || !byFlag.has(name))) {
-      const value = negated && !byFlag.has(name) ? !raw : readFlag(f, raw as string | boolean);
-      values.set(f.key, value);
-      sources.set(f.key, `--${name}`);
-    } else rest[name] = raw;
+    // --NAME sets an option, --no-NAME sets a boolean one to false
+    const f = byFlag.get(name);
+    const negated = f ? undefined : name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
+    if (f) values.set(f.key, readFlag(f, raw as string | boolean));
+    else if (negated) values.set(negated.key, !raw);
+    else {
+      rest[name] = raw;
+      continue;
+    }
+    sources.set((f ?? negated)?.key as string, `--${name}`);
   }
   return { values, sources, rest, positionals: parsed.positionals };
 }

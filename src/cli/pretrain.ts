@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { loadDataset } from '../data/index.ts';
 import { METHOD_NAMES, methodDefinition } from '../methods/index.ts';
 import type { MethodName } from '../methods/method.ts';
-import { deepMerge, setPath } from '../options/index.ts';
+import { setPath } from '../options/index.ts';
 import {
   applyOverride,
   dataFacts,
@@ -28,7 +28,7 @@ import {
   splitOverride,
 } from '../train/index.ts';
 import { evalProgressReporter } from './evaluation.ts';
-import { alignRows, flagHelp, flagsOf, optionList, parseFlags } from './option-flags.ts';
+import { flagHelp, flagsOf, optionList, parseFlags } from './option-flags.ts';
 import { formatTime, ProgressBar } from './progress.ts';
 
 /** The command's own flags (not settings of the run). */
@@ -83,7 +83,14 @@ export function settingsFromArgs(argv: string[]): {
   command: { out?: string; resume?: string; printConfig: boolean; help: boolean };
 } {
   const parsed = parseFlags(argv, FLAGS, COMMAND_FLAGS);
-  const rest = parsed.rest as { config?: string; set?: string[]; out?: string; resume?: string; help?: boolean };
+  const rest = parsed.rest as {
+    config?: string;
+    set?: string[];
+    out?: string;
+    resume?: string;
+    help?: boolean;
+    'print-config'?: boolean;
+  };
   let settings: Record<string, unknown> = {};
   let sources = new Map<string, string>();
   if (rest.config !== undefined) {
@@ -112,12 +119,12 @@ export function settingsFromArgs(argv: string[]): {
     );
   }
   return {
-    settings: deepMerge({}, settings) as PretrainSettings,
+    settings: settings as PretrainSettings,
     sources,
     command: {
       out: rest.out,
       resume: rest.resume,
-      printConfig: rest['print-config' as 'help'] === true,
+      printConfig: rest['print-config'] === true,
       help: rest.help === true,
     },
   };
@@ -229,5 +236,3 @@ export async function pretrainCommand(argv: string[]): Promise<void> {
     r.method.dispose();
   }
 }
-
-export { alignRows };

@@ -90,7 +90,7 @@ export interface MethodSpec<O> {
 }
 
 /** A method as the registry and the trainer know it. */
-export interface MethodDefinition<O = Record<string, unknown>> {
+export interface MethodDefinition {
   readonly name: MethodName;
   readonly summary: string;
   readonly options: Schema;
@@ -112,12 +112,10 @@ export interface MethodDefinition<O = Record<string, unknown>> {
   ): MethodConfig;
   /** The method with `config`'s options (missing ones take their defaults for `deps.encoder`). */
   create(config: Record<string, unknown>, deps: MethodDeps): Method;
-  /** @internal the spec's options type. */
-  readonly _options?: O;
 }
 
 /** Declares a method; see the module comment. */
-export function defineMethod<O>(spec: MethodSpec<O>): MethodDefinition<O> {
+export function defineMethod<O>(spec: MethodSpec<O>): MethodDefinition {
   const name = spec.name;
   const resolveConfig = (
     given: Record<string, unknown>,

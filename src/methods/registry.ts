@@ -13,7 +13,7 @@ import { supervised } from './supervised.ts';
 import { swav } from './swav.ts';
 import { vicreg } from './vicreg.ts';
 
-const METHODS: Record<MethodName, MethodDefinition<unknown>> = {
+const METHODS: Record<MethodName, MethodDefinition> = {
   spectral,
   simclr,
   mocov2,
@@ -29,7 +29,7 @@ const METHODS: Record<MethodName, MethodDefinition<unknown>> = {
 export const METHOD_NAMES: readonly MethodName[] = Object.keys(METHODS) as MethodName[];
 
 /** The definition of method `name` (its options, recipe, default batch size); unknown names throw with a suggestion. */
-export function methodDefinition(name: unknown, where = 'methods: method'): MethodDefinition<unknown> {
+export function methodDefinition(name: unknown, where = 'methods: method'): MethodDefinition {
   if (typeof name === 'string' && Object.hasOwn(METHODS, name)) return METHODS[name as MethodName];
   throw new OptionError(
     `${where} must be one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}${typeof name === 'string' ? didYouMean(name, METHOD_NAMES) : ''}`,

@@ -113,7 +113,7 @@ export interface DataFacts {
 /** What derived defaults are computed from. */
 interface Context extends DataFacts {
   scale: 'small' | 'large';
-  method: MethodDefinition<unknown>;
+  method: MethodDefinition;
   encoder: EncoderName;
   batchSize: number;
   minutes: number | null;

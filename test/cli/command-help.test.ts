@@ -4,7 +4,6 @@
  * value the command resolves when the flag is not given, and a real run uses it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +15,9 @@ import { type CommandSpec, flagsOf } from '../../src/cli/option-flags.ts';
 import { KNN_COMMAND, PROBE_COMMAND } from '../../src/cli/probe.ts';
 import { DEFAULT_KNN } from '../../src/eval/index.ts';
 import { resolve } from '../../src/options/index.ts';
+import { literal, specl as run } from '../helpers/cli.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
-const bin = join(root, 'bin/specl.js');
-const specl = (...args: string[]) =>
-  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root, timeout: 240_000 });
+const specl = (...args: string[]) => run(args);
 
 let dir: string;
 before(() => {
@@ -34,14 +31,6 @@ function helpDefaults(help: string): Map<string, string> {
   for (const m of help.matchAll(/^ {2}--([a-z][\w-]*)[^\n]*(?:\n {3,}[^\n]*)?\(default: ([^\n]*)\)$/gm))
     out.set(m[1] as string, m[2] as string);
   return out;
-}
-
-function literal(s: string): unknown {
-  if (s === 'none') return null;
-  if (s === 'true' || s === 'false') return s === 'true';
-  if (/^[\d.e+-]+(,[\d.e+-]+)+$/.test(s)) return s.split(',').map(Number);
-  const n = Number(s.replace(/ (images|seconds|steps|minutes|iterations)$/, ''));
-  return Number.isNaN(n) ? s : n;
 }
 
 /** Checks every flag's stated default against the resolved default; derived defaults are returned for a hand check. */

@@ -5,18 +5,16 @@
  * `--print-config`, as a user runs them (real processes, real MNIST).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { METHOD_NAMES } from '../../src/methods/index.ts';
+import { literal, specl as run } from '../helpers/cli.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-const bin = join(root, 'bin/specl.js');
-const specl = (...args: string[]) =>
-  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root, timeout: 240_000 });
+const specl = (...args: string[]) => run(args);
 
 let dir: string;
 before(() => {
@@ -51,15 +49,7 @@ function expectedFromHelp(text: string): unknown {
   const convnetWidths = /^([\d,]+) for the ConvNet, none for ResNet-18$/.exec(text);
   if (convnetWidths) return literal(convnetWidths[1] as string);
   if (/^(the |10, or none)/.test(text) || /mnist for 1-channel/.test(text)) return undefined;
-  return literal(text.replace(/ (images|seconds|steps|minutes)$/, ''));
-}
-
-function literal(s: string): unknown {
-  if (s === 'none') return null;
-  if (s === 'true' || s === 'false') return s === 'true';
-  if (/^[\d.e+-]+(,[\d.e+-]+)+$/.test(s)) return s.split(',').map(Number);
-  const n = Number(s);
-  return Number.isNaN(n) ? s : n;
+  return literal(text);
 }
 
 describe('pretrain --help states the defaults the code uses', () => {
