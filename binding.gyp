@@ -20,6 +20,10 @@
         "NAPI_CPP_EXCEPTIONS",
         "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
+        # A worker thread terminated mid-call (process.exit, Worker.terminate) makes every
+        # Node-API call fail; without this node-addon-api throws a C++ exception out of the
+        # callback wrapper and std::terminate aborts the whole process (exit 134).
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "<!@(node native/torch-config.mjs defines)"
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

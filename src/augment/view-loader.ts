@@ -58,6 +58,14 @@ type Pending = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
 
 const NAME = 'ViewLoader';
 
+/**
+ * One turn of the event loop, taken before each batch. Without it the steps
+ * run back to back as microtasks — inline, or inside the delivery of replies
+ * the worker has queued ahead — and a signal (Ctrl-C, SIGTERM) or a timer
+ * waits until the epoch ends.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function checkOptions(o: ViewLoaderOptions): void {
   const { images } = o.data;
   if (images.dtype !== 'uint8' || images.ndim !== 4)
@@ -121,7 +129,10 @@ export class ViewLoader {
     const count = this.batchesPerEpoch;
     const slice = (k: number) => order.subarray(k * this.batchSize, Math.min((k + 1) * this.batchSize, this.size));
     if (this.#o.worker === false) {
-      for (let k = from; k < count; k++) yield this.#inline(epoch, k, slice(k));
+      for (let k = from; k < count; k++) {
+        await turn();
+        yield this.#inline(epoch, k, slice(k));
+      }
       return;
     }
     const depth = this.#o.prefetch ?? 2;
@@ -135,6 +146,7 @@ export class ViewLoader {
     try {
       for (let k = from; k < count; k++) {
         const reply = await (queue.shift() as Promise<WorkerReply>);
+        await turn();
         request();
         yield this.#fromReply(reply, epoch, k, slice(k));
       }

@@ -1,14 +1,14 @@
 /**
  * `specl demo`: the README's main job. Pretrains the small ConvNet with the
  * spectral contrastive loss on the 60,000 MNIST digits *without their labels*
- * (a time budget, 2 cores), then fits linear probes and kNN on the frozen
+ * (a time budget on 2 cores, or a fixed number of epochs), then fits linear probes and kNN on the frozen
  * features and prints them beside raw pixels and a random-init encoder —
  * and writes them into the run folder exactly as `specl probe` and
  * `specl knn` do (probe.json, knn.json, summary.json's evaluation).
  */
 import { mnist } from '../data/index.ts';
 import { DEFAULT_KNN } from '../eval/index.ts';
-import { nonEmptyString, nullable, option, positive, seed } from '../options/index.ts';
+import { nonEmptyString, nullable, OptionError, option, positive, positiveInt, seed } from '../options/index.ts';
 import { evaluateRunCli } from './evaluation.ts';
 import { type CommandSpec, parseCommand } from './option-flags.ts';
 import { runPretrainCli } from './pretrain.ts';
@@ -17,8 +17,8 @@ import { runPretrainCli } from './pretrain.ts';
 export const DEMO_COMMAND = {
   name: 'specl demo',
   usage: [
-    'usage: specl demo [--minutes 3.5] [--seed 0] [--out DIR]',
-    '  pretrain a ConvNet with the spectral contrastive loss on unlabeled MNIST for --minutes,',
+    'usage: specl demo [--minutes 3.5 | --epochs N] [--train-size N] [--seed 0] [--out DIR]',
+    '  pretrain a ConvNet with the spectral contrastive loss on unlabeled MNIST for --minutes (or --epochs),',
     '  then compare linear probe and kNN accuracy with raw pixels and a random encoder',
     '  (written to the run folder: probe.json, knn.json, summary.json)',
   ].join('\n'),
@@ -26,10 +26,21 @@ export const DEMO_COMMAND = {
     minutes: option(
       positive,
       3.5,
-      'pretraining budget: the schedule is planned to end in it (evaluation comes after)',
+      'pretraining budget: the schedule is planned to end in it (evaluation comes after); not used with --epochs',
       {
         unit: 'minutes',
       },
+    ),
+    epochs: option(
+      nullable(positiveInt),
+      null,
+      'pretrain for this many epochs instead of --minutes: a fixed number of steps, whatever the machine’s speed',
+    ),
+    trainSize: option(
+      nullable(positiveInt),
+      null,
+      'pretrain on a seeded random subset of this many of the 60,000 digits (steps per epoch = size/128); none: all',
+      { unit: 'images' },
     ),
     seed: option(seed, 0, 'seeds the weights, the data order and every augmentation'),
     out: option(nullable(nonEmptyString), null, 'run folder; none: runs/spectral-mnist-<time>'),
@@ -37,16 +48,29 @@ export const DEMO_COMMAND = {
 } satisfies CommandSpec;
 
 export async function demo(argv: string[]): Promise<void> {
-  const parsed = parseCommand<{ minutes: number; seed: number; out: string | null }>(DEMO_COMMAND, argv);
+  const parsed = parseCommand<{
+    minutes: number;
+    epochs: number | null;
+    trainSize: number | null;
+    seed: number;
+    out: string | null;
+  }>(DEMO_COMMAND, argv);
   if (!parsed) return;
-  const { minutes, seed: s, out } = parsed.resolve();
+  const { minutes, epochs, trainSize, seed: s, out } = parsed.resolve();
+  if (epochs !== null && parsed.given.minutes !== undefined) {
+    throw new OptionError(
+      `${DEMO_COMMAND.name}: give one of --minutes and --epochs, got --minutes ${minutes} and --epochs ${epochs}`,
+    );
+  }
   const t0 = performance.now();
   const data = mnist();
   try {
     console.log(
       `MNIST: ${data.train.images.shape[0]} training images (labels unused for pretraining), ${data.test.images.shape[0]} test`,
     );
-    const args = ['--method', 'spectral', '--dataset', 'mnist', '--minutes', String(minutes), '--seed', String(s)];
+    const length = epochs !== null ? ['--epochs', String(epochs)] : ['--minutes', String(minutes)];
+    const subset = trainSize !== null ? ['--train-size', String(trainSize)] : [];
+    const args = ['--method', 'spectral', '--dataset', 'mnist', ...length, ...subset, '--seed', String(s)];
     // The evaluation below replaces the trainer's own (it adds the baselines and writes the same files as `specl probe`).
     const result = await runPretrainCli([...args, ...(out ? ['--out', out] : []), '--no-evaluate']);
     if (!result || result.interrupted) return;

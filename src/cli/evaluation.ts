@@ -48,7 +48,7 @@ function fitCell(p: { converged: boolean; stop: ProbeStop; iterations: number })
 
 /**
  * An `onProgress` for the evaluation that draws on `stream` (stderr): one
- * bar per phase (features of each split, each probe fit, the kNN), throttled
+ * bar per phase (loading the dataset, features of each split, each probe fit, the kNN), throttled
  * by ProgressBar (100 ms on a terminal, a line every 10 s in a log), and a
  * line when each fit ends saying whether it converged. Label-efficiency fits
  * (dozens) are summed up in one line per feature set. `name` labels a
@@ -66,7 +66,7 @@ export function evalProgressReporter(
     bar = null;
     key = '';
   };
-  const open = (k: string, label: string, total: number): ProgressBar => {
+  const open = (k: string, label: string, total: number | null): ProgressBar => {
     if (bar === null || key !== k) {
       close();
       bar = new ProgressBar(label, total, stream);
@@ -88,6 +88,14 @@ export function evalProgressReporter(
     const inCurve = (e.phase === 'probe' || e.phase === 'probe-done') && e.fit === 'label-efficiency';
     if (!inCurve || curve?.label !== label) flushCurve();
     switch (e.phase) {
+      case 'dataset':
+        open(`d${e.dataset}`, `dataset · ${e.dataset}`, e.total).update(
+          e.done,
+          e.total === null ? {} : { images: `${e.done}/${e.total}` },
+          e.total,
+        );
+        if (e.total !== null && e.done >= e.total) close();
+        break;
       case 'features': {
         const split = e.split ? ` · ${e.split}` : '';
         open(`f${e.features}${e.split}`, `features · ${label}${split}`, e.total).update(

@@ -72,6 +72,26 @@ export interface ParsedFlags {
 }
 
 /**
+ * `--name -1` as `--name=-1` for flags that take a value: parseArgs takes a
+ * value starting with a dash for a flag and reports an "ambiguous" argument,
+ * while a negative number is never a flag — joined, it reaches the option's
+ * own check ("--seed must be a non-negative integer…, got -1").
+ */
+function joinNegativeValues(argv: string[], specs: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name && specs[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity\b)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/**
  * Parses `argv` with the derived flags plus the command's own `extra` ones.
  * Unknown flags fail with the closest known one suggested.
  */
@@ -84,7 +104,11 @@ export function parseFlags(
   const specs = { ...argSpecs(flags), ...extra };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: specs, allowPositionals: o.allowPositionals ?? false });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, specs),
+      options: specs,
+      allowPositionals: o.allowPositionals ?? false,
+    });
   } catch (e) {
     const m = /Unknown option '--?([^']+)'/.exec((e as Error).message);
     if (m) {
@@ -116,8 +140,19 @@ export function parseFlags(
   return { values, sources, rest, positionals: parsed.positionals };
 }
 
-/** The known flag nearest to `name`, if any is close. */
-const suggestFlag = (name: string, known: string[]): string | undefined => suggest(name, known, 1)[0];
+/**
+ * The known flag nearest to `name`, if any is close. A negation in other
+ * words (`--skip-evaluation`, `--disable-monitor`) is matched against the
+ * `--no-NAME` forms by the rest of its name.
+ */
+function suggestFlag(name: string, known: string[]): string | undefined {
+  const near = suggest(name, known, 1)[0];
+  const negated = /^(?:skip|disable|without|dont|no)-(.+)$/.exec(name)?.[1];
+  if (near !== undefined || negated === undefined) return near;
+  const stems = known.filter((k) => k.startsWith('no-')).map((k) => k.slice(3));
+  const stem = suggest(negated, stems, 1)[0];
+  return stem === undefined ? undefined : `no-${stem}`;
+}
 
 /** The placeholder after a flag in help texts ("N", "X", "a|b"). */
 function metavar(decl: OptionDecl<unknown, never>): string {

@@ -5,11 +5,12 @@
  * train/pretrain-config.ts and the method files: shorthand flags, `--config
  * FILE.yaml|json`, `--set key=value` and `--print-config` are derived from them.
  */
+import { constants } from 'node:os';
 import { stringify } from 'yaml';
 import { loadDataset } from '../data/index.ts';
 import { METHOD_NAMES, methodDefinition } from '../methods/index.ts';
 import type { MethodName } from '../methods/method.ts';
-import { setPath } from '../options/index.ts';
+import { checked, nonEmptyString, OptionError, setPath } from '../options/index.ts';
 import {
   applyOverride,
   dataFacts,
@@ -70,7 +71,8 @@ function usage(method: MethodName): string {
     others,
     '',
     Object.keys(own).length === 0 ? `(${method} has no options of its own)` : '',
-    'Ctrl-C stops with a checkpoint; --resume RUN_DIR continues exactly where it stopped.',
+    'Ctrl-C or SIGTERM stops with a checkpoint (exit status 130 or 143; a second signal quits at once);',
+    '--resume RUN_DIR continues exactly where the last checkpoint stopped.',
   ]
     .filter((l, i, a) => !(l === '' && a[i - 1] === ''))
     .join('\n');
@@ -107,7 +109,8 @@ export function settingsFromArgs(argv: string[]): {
   for (const o of overrides.filter((x) => x.key === 'method.name'))
     settings = applyOverride(settings, o.key, o.raw, pretrainSchema('spectral'));
   const methodName = ((settings.method as { name?: string } | undefined)?.name ?? 'spectral') as MethodName;
-  const schema = pretrainSchema(methodDefinition(methodName, 'method.name').name);
+  const from = sources.get('method.name');
+  const schema = pretrainSchema(methodDefinition(methodName, from ? `${from}: method.name` : 'method.name').name);
   for (const o of overrides) {
     settings = applyOverride(settings, o.key, o.raw, schema);
     sources.set(o.key, `--set ${o.key}`);
@@ -132,7 +135,17 @@ export function settingsFromArgs(argv: string[]): {
 
 /** The resolved config of the command line's settings, the dataset loaded to learn its channels and statistics. */
 async function printConfig(settings: PretrainSettings, sources: Map<string, string>): Promise<PretrainConfig> {
-  const data = await loadDataset(settings.dataset ?? 'mnist');
+  const spec = settings.dataset ?? 'mnist';
+  // The dataset is loaded before the settings are resolved: check it, and name the file it came from.
+  const from = sources.get('dataset');
+  checked(from ? `${from}: pretrain` : 'pretrain', 'dataset', nonEmptyString, spec);
+  let data: Awaited<ReturnType<typeof loadDataset>>;
+  try {
+    data = await loadDataset(spec);
+  } catch (e) {
+    if (!from) throw e;
+    throw new OptionError(`${from}: dataset ${JSON.stringify(spec)}: ${(e as Error).message}`, { cause: e });
+  }
   try {
     return resolvePretrainConfig({ ...settings, dataset: settings.dataset ?? 'mnist' }, dataFacts(data), { sources });
   } finally {
@@ -152,29 +165,35 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
     return null;
   }
   const controller = new AbortController();
-  let stops = 0;
-  const onSigint = () => {
-    stops++;
-    if (stops > 1) process.exit(130); // a second Ctrl-C: leave now (the last checkpoint stays)
-    process.stderr.write('\nstopping: writing a checkpoint (Ctrl-C again to quit at once)…\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  // What a second signal's message says: where the run is and its last complete checkpoint.
+  const at: { dir: string | null; checkpoint: number | null } = { dir: null, checkpoint: null };
+  const stop = signalStop(controller, at);
   let bar: ProgressBar | null = null;
   let knn: number | null = null;
   let evaluation: ReturnType<typeof evalProgressReporter> | null = null;
   let config: PretrainConfig | null = null;
+  let planned = false;
   const onEvent = (e: PretrainEvent) => {
     if (e.type === 'start') {
       console.log(`run folder: ${e.dir}`);
       if (e.resumedAt !== null) console.log(`resuming at step ${e.resumedAt}`);
+      // what starting had to repair (a checkpoint recovered, a dead process's lock taken over): never silent
+      for (const notice of e.notices ?? []) console.warn(`note: ${notice}`);
       const c = e.config;
       console.log(
         `${c.method.name} on ${c.dataset}, ${c.encoder.name}${c.encoder.widths ? ` [${c.encoder.widths.join(', ')}]` : ''}, batch ${c.batchSize}, ${c.optimizer.name} lr ${c.optimizer.lr}, ` +
           `${c.epochs !== null ? `${c.epochs} epochs` : `${c.minutes} minutes`} (${e.stepsPerEpoch} steps per epoch), seed ${c.seed}`,
       );
       config = c;
-      bar = new ProgressBar(c.method.name, 1);
+      at.dir = e.dir;
+      at.checkpoint = e.resumedAt;
+      // With --minutes the run's length is a guess until the trainer's plan (after ~20 measured steps).
+      planned = c.minutes === null || e.resumedAt !== null;
+      bar = new ProgressBar(c.method.name, null, process.stderr, { from: e.resumedAt ?? 0 });
+    } else if (e.type === 'plan') {
+      planned = true;
+    } else if (e.type === 'checkpoint') {
+      at.checkpoint = e.step;
     } else if (e.type === 'step') {
       const fields: Record<string, string | number> = {
         epoch: e.epoch + 1,
@@ -183,7 +202,7 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
         'img/s': Math.round(e.imagesPerSecond),
       };
       if (knn !== null) fields.knn = `${(knn * 100).toFixed(1)}%`;
-      bar?.update(e.step, fields, e.totalSteps);
+      bar?.update(e.step, fields, planned ? e.totalSteps : null);
     } else if (e.type === 'epoch') {
       knn = e.knn;
       if (e.collapsed) {
@@ -210,8 +229,10 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
       : await pretrain({ settings, sources, out: command.out, ...control });
     (bar as ProgressBar | null)?.done();
     if (result.interrupted) {
-      console.log(`stopped with a checkpoint in ${result.dir}; continue with: specl pretrain --resume ${result.dir}`);
-      process.exitCode = 130;
+      console.log(
+        `stopped with a checkpoint at step ${at.checkpoint} in ${result.dir}; continue with: specl pretrain --resume ${result.dir}`,
+      );
+      process.exitCode = stop.exitCode();
     } else if (result.summary) {
       const s = result.summary;
       console.log(
@@ -225,8 +246,52 @@ export async function runPretrainCli(argv: string[]): Promise<PretrainResult | n
     }
     return result;
   } finally {
-    process.off('SIGINT', onSigint);
+    // Once stopped by a signal the process is on its way out: a further signal still exits cleanly.
+    if (stop.exitCode() === 0) stop.remove();
   }
+}
+
+/** The signals that stop a run with a checkpoint: Ctrl-C, and a scheduler's (or `kill`'s) SIGTERM. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Handles SIGINT and SIGTERM alike. The first aborts `controller` (the trainer
+ * finishes its step and writes a checkpoint); any later one exits at once
+ * with a message naming the last complete checkpoint. Exit status 128 + the
+ * first signal's number, as a shell reports a process it stopped: 130 for
+ * SIGINT, 143 for SIGTERM.
+ */
+function signalStop(
+  controller: AbortController,
+  at: { dir: string | null; checkpoint: number | null },
+): { exitCode: () => number; remove: () => void } {
+  let first: NodeJS.Signals | null = null;
+  const code = () => (first === null ? 0 : 128 + constants.signals[first]);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first === null) {
+      first = signal;
+      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+      process.stderr.write(`\nstopping (${signal}): writing a checkpoint (${how} again to quit at once)…\n`);
+      controller.abort();
+      return;
+    }
+    const where =
+      at.dir === null
+        ? ' before the run began'
+        : at.checkpoint === null
+          ? ` before its first checkpoint; specl pretrain --resume ${at.dir} starts it over`
+          : `; the last checkpoint, at step ${at.checkpoint}, is complete; continue with: specl pretrain --resume ${at.dir}`;
+    process.stderr.write(`\nstopped at once (${signal} again)${where}\n`);
+    // Safe while the ViewLoader's worker is mid-call: the addon swallows the calls that fail as it is terminated.
+    process.exit(code());
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return {
+    exitCode: code,
+    remove: () => {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    },
+  };
 }
 
 export async function pretrainCommand(argv: string[]): Promise<void> {

@@ -3,42 +3,74 @@
  * most every 100 ms), printed as plain lines every 10 s otherwise (CI logs,
  * pipes), and always once more when it reaches 100 %.
  */
+
+/** How a bar is drawn besides its label and total. */
+export interface ProgressBarOptions {
+  /**
+   * Progress already done when the bar starts (a resumed run's step): the
+   * ETA is paced by the progress made since, not by the whole count.
+   */
+  from?: number;
+  /** The clock, in milliseconds (default `performance.now`); tests pass their own. */
+  now?: () => number;
+}
+
 export class ProgressBar {
-  #total: number;
+  #total: number | null;
   readonly #label: string;
   readonly #stream: NodeJS.WriteStream;
-  readonly #start = performance.now();
+  readonly #from: number;
+  readonly #now: () => number;
+  readonly #start: number;
   #lastPlain = 0;
   #lastDraw = Number.NEGATIVE_INFINITY;
   /** A TTY line not drawn yet (throttled), drawn by done(). */
   #pending: string | null = null;
 
-  constructor(label: string, total: number, stream: NodeJS.WriteStream = process.stderr) {
+  /** `total` null: not known yet (see update). */
+  constructor(
+    label: string,
+    total: number | null,
+    stream: NodeJS.WriteStream = process.stderr,
+    options: ProgressBarOptions = {},
+  ) {
     this.#label = label;
     this.#total = total;
     this.#stream = stream;
+    this.#from = options.from ?? 0;
+    this.#now = options.now ?? (() => performance.now());
+    this.#start = this.#now();
   }
 
-  /** Draws progress `done` of `total` (which may be re-planned) with fields such as loss and images/s. */
-  update(done: number, fields: Record<string, string | number> = {}, total = this.#total): void {
+  /**
+   * Draws progress `done` of `total` (which may be re-planned) with fields such
+   * as loss and images/s. A null `total` is not known yet (a time budget whose
+   * steps are still being measured): the bar then shows the count but no
+   * percentage and no ETA ("eta …"), rather than one computed from a guess.
+   */
+  update(done: number, fields: Record<string, string | number> = {}, total: number | null = this.#total): void {
     this.#total = total;
-    const frac = Math.min(1, this.#total > 0 ? done / this.#total : 1);
-    const elapsed = (performance.now() - this.#start) / 1000;
-    const eta = frac > 0 ? elapsed * (1 / frac - 1) : Number.NaN;
+    const known = total !== null;
+    const frac = known ? Math.min(1, total > 0 ? done / total : 1) : 0;
+    const elapsed = (this.#now() - this.#start) / 1000;
+    // Paced by what this bar has seen: a resumed run's earlier steps took no time here.
+    const eta = known && done > this.#from ? (elapsed * (total - done)) / (done - this.#from) : Number.NaN;
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`)
       .join('  ');
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    const line = `${this.#label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  ${extra}  eta ${formatTime(eta)}`;
+    const percent = known ? `${(frac * 100).toFixed(0).padStart(3)}%` : '   …';
+    const line = `${this.#label} ${bar} ${percent}  ${extra}  eta ${known ? formatTime(eta) : '… (planning)'}`;
+    const end = known && frac >= 1;
     if (this.#stream.isTTY) {
-      if (elapsed - this.#lastDraw >= 0.1 || frac >= 1) {
+      if (elapsed - this.#lastDraw >= 0.1 || end) {
         this.#lastDraw = elapsed;
         this.#pending = null;
         this.#stream.write(`\r\x1b[2K${line}`);
       } else this.#pending = line;
-    } else if (elapsed - this.#lastPlain >= 10 || frac >= 1) {
+    } else if (elapsed - this.#lastPlain >= 10 || end) {
       this.#lastPlain = elapsed;
       this.#stream.write(`${line}\n`);
     }

@@ -9,14 +9,26 @@ import {
   CONNECTIVITY_OPTIONS,
   type ConnectivityOptions,
   connectivityCheck,
+  connectivityPeakMemory,
 } from '../experiments/theory/connectivity.ts';
-import { LEARNED_OPTIONS, type LearnedOptions, learnedFeaturesCheck } from '../experiments/theory/learned.ts';
-import { OPTIMUM_OPTIONS, type OptimumOptions, optimumCheck } from '../experiments/theory/optimum.ts';
+import {
+  LEARNED_OPTIONS,
+  type LearnedOptions,
+  learnedFeaturesCheck,
+  learnedPeakMemory,
+} from '../experiments/theory/learned.ts';
+import {
+  OPTIMUM_OPTIONS,
+  type OptimumOptions,
+  optimumCheck,
+  optimumPeakMemory,
+} from '../experiments/theory/optimum.ts';
 import { REAL_OPTIONS, type RealGraphOptions, realGraphCheck } from '../experiments/theory/real.ts';
 import {
   SEPARABILITY_OPTIONS,
   type SeparabilityOptions,
   separabilityCheck,
+  separabilityPeakMemory,
 } from '../experiments/theory/separability.ts';
 import type { Schema } from '../options/index.ts';
 import {
@@ -27,6 +39,7 @@ import {
   realFigures,
   separabilityFigures,
 } from '../report/theory-figures.ts';
+import { defaultMemoryLimit, formatBytes } from '../theory/memory.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.ts';
 import { flagHelp, flagsOf, parseFlags } from './option-flags.ts';
 import { formatTable, pct } from './table.ts';
@@ -37,7 +50,12 @@ interface TheoryCheck {
   schema: Schema;
   /** Runs the check on the options the flags gave (the check fills in the defaults). */
   run: (options: Record<string, unknown>) => Promise<{ result: unknown; figures: Figures; table: string }>;
+  /** The check's estimated peak memory in bytes for these options (its dense N×N matrices). */
+  peakMemory?: (options: Record<string, unknown>) => number;
 }
+
+/** From this estimated peak on, the command says how much memory the check will take before it starts. */
+const MEMORY_NOTICE_BYTES = 2 ** 30;
 
 /** Where the JSON and the figures go unless --out says otherwise. */
 const OUT_DEFAULT = join('out', 'theory');
@@ -70,6 +88,7 @@ const CHECKS: Record<string, TheoryCheck> = {
   optimum: {
     help: 'gradient descent on ‖Ā − FFᵀ‖² reaches the Eckart–Young optimum; F = U_kΛ_k^½ up to rotation',
     schema: OPTIMUM_OPTIONS,
+    peakMemory: (options) => optimumPeakMemory(options as OptimumOptions),
     async run(options) {
       const r = optimumCheck(options as OptimumOptions);
       const table = formatTable(
@@ -91,6 +110,7 @@ const CHECKS: Record<string, TheoryCheck> = {
   learned: {
     help: 'an MLP trained with the spectral contrastive loss spans the top-k eigenvectors (principal angles)',
     schema: LEARNED_OPTIONS,
+    peakMemory: (options) => learnedPeakMemory(options as LearnedOptions),
     async run(options) {
       const r = learnedFeaturesCheck(options as LearnedOptions);
       const table = formatTable(
@@ -115,6 +135,7 @@ const CHECKS: Record<string, TheoryCheck> = {
   separability: {
     help: 'linear-probe accuracy of the top-k spectral embedding against k; U_r rows as cluster indicators',
     schema: SEPARABILITY_OPTIONS,
+    peakMemory: (options) => separabilityPeakMemory(options as SeparabilityOptions),
     async run(options) {
       const r = separabilityCheck(options as SeparabilityOptions);
       const table = formatTable(
@@ -128,6 +149,7 @@ const CHECKS: Record<string, TheoryCheck> = {
   connectivity: {
     help: 'conductance inside vs across manifolds and the eigengap as augmentation σ grows',
     schema: CONNECTIVITY_OPTIONS,
+    peakMemory: (options) => connectivityPeakMemory(options as ConnectivityOptions),
     async run(options) {
       const r = connectivityCheck(options as ConnectivityOptions);
       const table = formatTable(
@@ -175,6 +197,27 @@ const CHECKS: Record<string, TheoryCheck> = {
   },
 };
 
+/**
+ * A line on stderr before a check whose dense matrices will take a lot of
+ * memory (and, with their O(N³) eigendecomposition, a long time), so a big
+ * run does not start in silence. Nothing when the estimate fits easily, when
+ * the options are bad or the estimate exceeds the limit: the check itself
+ * then refuses, with the same numbers.
+ */
+function memoryNotice(name: string, check: TheoryCheck, options: Record<string, unknown>): void {
+  let bytes: number;
+  try {
+    bytes = check.peakMemory?.(options) ?? 0;
+  } catch {
+    return;
+  }
+  const limit = defaultMemoryLimit();
+  if (bytes < MEMORY_NOTICE_BYTES || bytes > limit) return;
+  process.stderr.write(
+    `theory ${name}: about ${formatBytes(bytes)} of memory at its peak (${formatBytes(limit)} allowed); its dense eigendecomposition takes time growing as N³\n`,
+  );
+}
+
 function usage(): string {
   const rows = Object.entries(CHECKS).map(([name, c]) => `  ${name.padEnd(13)} ${c.help}`);
   return `usage: specl theory <check> [options] [--out DIR] [--json]\n\nchecks:\n${rows.join('\n')}\n\nspecl theory <check> --help for its options; every check writes <out>/<check>.json and SVG figures`;
@@ -202,7 +245,9 @@ export async function theoryCommand(argv: string[]): Promise<void> {
     console.log(checkUsage(name));
     return;
   }
-  const { result: raw, figures, table } = await check.run(Object.fromEntries(parsed.values));
+  const options = Object.fromEntries(parsed.values);
+  memoryNotice(name, check, options);
+  const { result: raw, figures, table } = await check.run(options);
   const result = plain(raw);
   const out = resolve(command.out ?? OUT_DEFAULT);
   mkdirSync(out, { recursive: true });

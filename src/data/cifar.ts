@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tensor } from '../tensor/index.ts';
+import { checkedDataset } from './check-dataset.ts';
 import type { ImageSplit, LabeledDataset } from './dataset.ts';
 
 const PIXELS = 3 * 32 * 32;
@@ -189,7 +190,7 @@ export function cifar10(dir: string): LabeledDataset {
     () => readBatches(trainPaths, 1, 0, [10]),
     () => readBatches([testPath], 1, 0, [10]),
   );
-  return { name: 'cifar10', classes, ...splits };
+  return checkedDataset({ name: 'cifar10', classes, ...splits }, { train: folder, test: testPath });
 }
 
 /** Options of {@link cifar100}. */
@@ -225,5 +226,8 @@ export function cifar100(dir: string, opts: Cifar100Options = {}): LabeledDatase
     () => readBatches([trainPath], 2, pick, limits),
     () => readBatches([testPath], 2, pick, limits),
   );
-  return { name: kind === 'fine' ? 'cifar100' : 'cifar100-coarse', classes, ...splits };
+  return checkedDataset(
+    { name: kind === 'fine' ? 'cifar100' : 'cifar100-coarse', classes, ...splits },
+    { train: trainPath, test: testPath },
+  );
 }

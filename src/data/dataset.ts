@@ -32,3 +32,9 @@ export interface UnlabeledDataset {
   name: string;
   train: ImageSet;
 }
+
+/** How far a dataset has loaded: images read (or decoded) so far of the total. */
+export interface LoadProgress {
+  done: number;
+  total: number;
+}

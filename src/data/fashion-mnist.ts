@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabeledDataset } from './dataset.ts';
-import { loadIdxSplit } from './mnist.ts';
+import { loadIdxDataset } from './mnist.ts';
 
 /** Where the Debian package `dataset-fashion-mnist` installs the files. */
 export const FASHION_MNIST_DEFAULT_DIR = '/usr/share/datasets/fashion-mnist';
@@ -71,15 +71,5 @@ export function fashionMnist(dir = process.env.SPECL_FASHION_MNIST ?? FASHION_MN
     testImages: findIdx(dir, FILES.testImages),
     testLabels: findIdx(dir, FILES.testLabels),
   };
-  const k = FASHION_MNIST_CLASSES.length;
-  const train = loadIdxSplit(paths.trainImages, paths.trainLabels, k);
-  let test: LabeledDataset['test'];
-  try {
-    test = loadIdxSplit(paths.testImages, paths.testLabels, k);
-  } catch (e) {
-    train.images.dispose();
-    train.labels.dispose();
-    throw e;
-  }
-  return { name: 'fashion-mnist', classes: [...FASHION_MNIST_CLASSES], train, test };
+  return loadIdxDataset('fashion-mnist', [...FASHION_MNIST_CLASSES], paths);
 }

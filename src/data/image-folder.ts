@@ -6,9 +6,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { checked, listOf, oneOf, positiveInt, refine, unitInterval } from '../options/index.ts';
+import { checked, intAtLeast, listOf, oneOf, unitInterval } from '../options/index.ts';
 import { Generator, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
-import type { ImageSplit, LabeledDataset, UnlabeledDataset } from './dataset.ts';
+import { checkedDataset, checkImageSide, MIN_IMAGE_SIDE } from './check-dataset.ts';
+import type { ImageSplit, LabeledDataset, LoadProgress, UnlabeledDataset } from './dataset.ts';
 
 /** How images are decoded. */
 export interface DecodeOptions {
@@ -19,6 +20,8 @@ export interface DecodeOptions {
   size?: [number, number];
   /** 3 (RGB, default) or 1 (greyscale, ITU-R 601 luma as PIL's `convert('L')`). */
   channels?: 1 | 3;
+  /** Called after every decoded image: images done and the total of the folder (both splits). */
+  onProgress?: (p: LoadProgress) => void;
 }
 
 /** Options of {@link imageFolder}. */
@@ -38,7 +41,7 @@ const visible = (name: string): boolean => !name.startsWith('.');
 /** Code-unit order, the order of Python's sorted() that torchvision uses. */
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const SIZE = refine(listOf(positiveInt, { min: 2, max: 2 }), '[height, width] with positive integers', () => true);
+const SIZE = listOf(intAtLeast(MIN_IMAGE_SIDE), { min: 2, max: 2 });
 
 /** The decoding options' values, checked before any file is read. */
 function checkDecodeOptions(fn: string, opts: DecodeOptions): void {
@@ -129,6 +132,7 @@ async function decodeAll(
   paths: string[],
   opts: DecodeOptions,
   like?: { height: number; width: number; from: string },
+  tick: () => void = counter(opts, paths.length),
 ): Promise<Tensor> {
   const channels = opts.channels ?? 3;
   const size = opts.size;
@@ -159,8 +163,11 @@ async function decodeAll(
         out[at + p] = (19595 * r + 38470 * g + 7471 * b + 0x8000) >>> 16;
       }
     }
+    tick();
   };
   const head = await decodeRgb(paths[0] as string, size);
+  // Without `size` every image must match the first; `like` was checked when its split was read.
+  if (!like) checkImageSide([head.height, head.width], paths[0] as string);
   first = like?.from ?? (paths[0] as string);
   h = like?.height ?? head.height;
   w = like?.width ?? head.width;
@@ -169,6 +176,13 @@ async function decodeAll(
   await mapLimit(paths.slice(1), CONCURRENCY, async (p, i) => place(await decodeRgb(p, size), i + 1, p));
   const data = hwc;
   return tidy(() => tensor(data, [paths.length, h, w, channels]).permute(0, 3, 1, 2).contiguous());
+}
+
+/** A function to call once per decoded image, reporting done of `total` to `opts.onProgress`. */
+function counter(opts: DecodeOptions, total: number): () => void {
+  const report = opts.onProgress;
+  let done = 0;
+  return report ? () => report({ done: ++done, total }) : () => {};
 }
 
 /** A split of the decoded `images` (N×C×H×W) picking rows `index`, with `labels`. */
@@ -182,15 +196,15 @@ function pick(images: Tensor, index: number[], labels: number[]): ImageSplit {
   });
 }
 
-/** Decodes the class folders of `dir` into one split. */
+/** Decodes the class folders listed by classFiles into one split. */
 async function loadClassFolders(
-  dir: string,
+  { classes, files }: { classes: string[]; files: string[][] },
   opts: DecodeOptions,
+  tick: () => void,
   like?: { height: number; width: number; from: string },
 ): Promise<{ classes: string[]; files: string[]; split: ImageSplit }> {
-  const { classes, files } = classFiles(dir);
   const labels = files.flatMap((f, c) => f.map(() => c));
-  const images = await decodeAll(files.flat(), opts, like);
+  const images = await decodeAll(files.flat(), opts, like, tick);
   return {
     classes,
     files: files.flat(),
@@ -204,7 +218,9 @@ async function loadClassFolders(
  * ignored). If `dir` holds `train/` and `test/`, each with the same class
  * sub-folders, those are the split; otherwise each class is split at random
  * (seeded by `seed`): min(round(testFraction·n_c), n_c − 1) of its n_c images
- * go to test, so every class keeps a training image. Images are
+ * go to test, so every class keeps a training image; when that leaves the
+ * test split empty (too few images per class) it is an error, unless
+ * testFraction is 0, which asks for no test split. Images are at least 2×2,
  * uint8 N×C×H×W, ordered by class, then file name.
  */
 export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<LabeledDataset> {
@@ -224,12 +240,18 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
           `only in train: [${onlyTrain.join(', ')}], only in test: [${onlyTest.join(', ')}]`,
       );
     }
-    const train = await loadClassFolders(trainDir, opts);
+    const trainList = classFiles(trainDir);
+    const testList = classFiles(testDir);
+    const tick = counter(opts, trainList.files.flat().length + testList.files.flat().length);
+    const train = await loadClassFolders(trainList, opts, tick);
     try {
       // Test images must have the size of the train images (unless `size` resizes both).
       const [, , height, width] = train.split.images.shape as [number, number, number, number];
-      const test = await loadClassFolders(testDir, opts, { height, width, from: train.files[0] as string });
-      return { name, classes: train.classes, train: train.split, test: test.split };
+      const test = await loadClassFolders(testList, opts, tick, { height, width, from: train.files[0] as string });
+      return checkedDataset(
+        { name, classes: train.classes, train: train.split, test: test.split },
+        { train: trainDir, test: testDir },
+      );
     } catch (e) {
       train.split.images.dispose();
       train.split.labels.dispose();
@@ -239,6 +261,11 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
 
   const testFraction = checked('imageFolder', 'testFraction', unitInterval, opts.testFraction ?? 0.2);
   const { classes, files } = classFiles(dir);
+  // Every class keeps a training image, so too few images leave the test split empty: refuse that before
+  // decoding (testFraction 0 asks for no test split, and gets none).
+  const testCount = (n: number) => Math.min(Math.round(testFraction * n), n - 1);
+  if (testFraction > 0 && files.every((f) => testCount(f.length) === 0))
+    throw new Error(emptyTestSplit(dir, classes, files, testFraction));
   const images = await decodeAll(files.flat(), opts);
   const g = new Generator(opts.seed ?? 0);
   const trainIdx: number[] = [];
@@ -249,7 +276,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
   files.forEach((f, c) => {
     const n = f.length;
     // At least one training image per class: a class seen only at test time cannot be learned.
-    const nTest = Math.min(Math.round(testFraction * n), n - 1);
+    const nTest = testCount(n);
     const perm = tidy(() => randperm(n, { generator: g }).toArray());
     const isTest = new Uint8Array(n);
     for (let j = 0; j < nTest; j++) isTest[perm[j] as number] = 1;
@@ -270,6 +297,21 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
   } finally {
     images.dispose();
   }
+}
+
+/** Why the random split of `dir` puts no image in test, and what would. */
+function emptyTestSplit(dir: string, classes: string[], files: string[][], testFraction: number): string {
+  const largest = files.reduce((best, f, c) => (f.length > (files[best] as string[]).length ? c : best), 0);
+  const most = (files[largest] as string[]).length;
+  const layout = 'or split the images yourself into train/ and test/ sub-folders with the same class folders';
+  // The smallest class size n with min(round(testFraction·n), n − 1) ≥ 1.
+  let need = 2;
+  while (Math.min(Math.round(testFraction * need), need - 1) < 1) need++;
+  return (
+    `${dir}: the test split is empty: each class keeps at least one training image, and with testFraction ` +
+    `${testFraction} a class needs at least ${need} images to give one to test; the largest class, ` +
+    `'${classes[largest]}', has ${most}. Add images, ${layout}`
+  );
 }
 
 /**

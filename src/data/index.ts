@@ -1,6 +1,15 @@
 /** Datasets and loaders. */
 
 export {
+  checkedDataset,
+  checkImageSide,
+  checkLabeledDataset,
+  disposeDataset,
+  imageShape,
+  MIN_IMAGE_SIDE,
+  type SplitSources,
+} from './check-dataset.ts';
+export {
   CIFAR10_CLASSES,
   CIFAR100_COARSE_CLASSES,
   CIFAR100_FINE_CLASSES,
@@ -9,7 +18,7 @@ export {
   cifar100,
   cifarDownloadHint,
 } from './cifar.ts';
-export type { ImageSet, ImageSplit, LabeledDataset, UnlabeledDataset } from './dataset.ts';
+export type { ImageSet, ImageSplit, LabeledDataset, LoadProgress, UnlabeledDataset } from './dataset.ts';
 export { describeSplit, type SplitDescription } from './describe.ts';
 export {
   type DomainShiftKind,
@@ -38,7 +47,7 @@ export {
   longTailWeights,
   relativeGap,
 } from './long-tail.ts';
-export { loadIdxSplit, mnist } from './mnist.ts';
+export { type IdxFiles, loadIdxDataset, loadIdxSplit, mnist } from './mnist.ts';
 export { type Normalization, normalizationStats } from './normalization.ts';
 export { normalizeImages } from './normalize-images.ts';
 export { DATASET_FORMS, DATASET_NAMES, type LoadDatasetOptions, loadDataset } from './registry.ts';

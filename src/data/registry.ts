@@ -3,8 +3,9 @@
  * `fashion-mnist`, `cifar10:DIR`, `cifar100:DIR`, `folder:DIR`.
  */
 import { resolve } from 'node:path';
+import { checkedDataset } from './check-dataset.ts';
 import { cifar10, cifar100, cifarDownloadHint } from './cifar.ts';
-import type { LabeledDataset } from './dataset.ts';
+import type { LabeledDataset, LoadProgress } from './dataset.ts';
 import { fashionMnist } from './fashion-mnist.ts';
 import { type ImageFolderOptions, imageFolder } from './image-folder.ts';
 import { mnist } from './mnist.ts';
@@ -28,6 +29,11 @@ export interface LoadDatasetOptions {
   root?: string;
   /** Decoding and split options for `folder:DIR`. */
   folder?: ImageFolderOptions;
+  /**
+   * Progress of the load, in images of both splits: after every decoded image of a `folder:DIR`,
+   * once when the files of the other formats (read whole) are in.
+   */
+  onProgress?: (p: LoadProgress) => void;
 }
 
 function forms(): string {
@@ -41,9 +47,30 @@ function forms(): string {
  * - `cifar10[:DIR]`, `cifar100[:DIR]`, `cifar100-coarse[:DIR]`: the CIFAR binary versions, DIR being
  *   the extracted folder or its parent (default `opts.root`, else `$SPECL_DATA_DIR`);
  * - `folder:DIR`: an image folder with one sub-folder per class ({@link imageFolder}).
- * The spec is split at its first `:`; an unknown name is an error listing the forms.
+ * The spec is split at its first `:`; an unknown name is an error listing the forms. Every dataset is
+ * checked as it loads (checkLabeledDataset): neither split is empty, images are at least 2×2 and of one
+ * shape in both splits, labels are in range; errors name the file or folder.
  */
 export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Promise<LabeledDataset> {
+  const report = opts.onProgress;
+  if (!report) return load(spec, opts);
+  // Loaders that read whole files report nothing on the way: one event when they are done.
+  let reported = false;
+  const data = await load(spec, {
+    ...opts,
+    onProgress: (p) => {
+      reported = true;
+      report(p);
+    },
+  });
+  if (!reported) {
+    const n = data.train.images.size(0) + data.test.images.size(0);
+    report({ done: n, total: n });
+  }
+  return data;
+}
+
+async function load(spec: string, opts: LoadDatasetOptions): Promise<LabeledDataset> {
   const colon = spec.indexOf(':');
   const name = (colon < 0 ? spec : spec.slice(0, colon)).trim().toLowerCase();
   const dir = colon < 0 ? undefined : spec.slice(colon + 1);
@@ -73,7 +100,12 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions = {}): 
       return cifar100(cifarDir(100), { labels: 'coarse' });
     case 'folder':
       if (dir === undefined) throw new Error(`dataset '${spec}': give the folder as folder:DIR`);
-      return imageFolder(resolve(dir), opts.folder);
+      // imageFolder leaves the test split empty when asked to (testFraction 0); a dataset to train and evaluate on
+      // needs one.
+      return checkedDataset(await imageFolder(resolve(dir), { onProgress: opts.onProgress, ...opts.folder }), {
+        train: resolve(dir),
+        test: resolve(dir),
+      });
     default:
       throw new Error(`unknown dataset '${spec}': expected one of ${forms()}`);
   }

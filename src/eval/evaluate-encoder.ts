@@ -12,6 +12,7 @@ import type { ImageEncoder } from '../nn/index.ts';
 import { option, positive, positiveInt, resolve, type Schema } from '../options/index.ts';
 import { type Tensor, tidy } from '../tensor/index.ts';
 import { extractFeatures, type PixelNormalization, rawPixelFeatures } from './features.ts';
+import { NonFiniteFeaturesError } from './finite.ts';
 import { knnAccuracy } from './knn.ts';
 import { type LabelEfficiencyOptions, type LabelEfficiencyRow, labelEfficiency } from './label-efficiency.ts';
 import { type LinearProbeResult, linearProbe, type ProbeOptions } from './linear-probe.ts';
@@ -40,7 +41,7 @@ export interface EvaluationSettings {
   probe?: ProbeOptions;
   /** k and τ of the kNN (bank = all training images). Default DEFAULT_KNN. */
   knn?: KnnSettings;
-  /** Images per encoder forward pass. Default 512. */
+  /** Images per encoder forward pass (and per 'features' event). Default 128 (extractFeatures'). */
   batchSize?: number;
   /** Progress of feature extraction, every probe fit and the kNN (see EvalProgress). */
   onProgress?: (e: EvalProgress) => void;
@@ -90,8 +91,22 @@ export interface LabeledFeatures {
   numClasses: number;
 }
 
-/** Probe, kNN and label efficiency (as `settings` ask) of precomputed features. */
+/** Throws unless both splits hold at least one example; `what` names them ("features", "images"). */
+function checkSplits(train: number, test: number, fn: string, what: string): void {
+  for (const [split, n, role] of [
+    ['train', train, 'the probe is fitted on it and the kNN votes with it'],
+    ['test', test, 'the probe and the kNN are scored on it'],
+  ] as const) {
+    if (n === 0) throw new Error(`${fn}: the ${split} split is empty (0 ${what}): ${role}, so it needs at least one`);
+  }
+}
+
+/**
+ * Probe, kNN and label efficiency (as `settings` ask) of precomputed features.
+ * An empty split and non-finite features (NonFiniteFeaturesError) are errors.
+ */
 export function evaluateFeatures(f: LabeledFeatures, settings: ComparisonSettings = {}): FeatureEvaluation {
+  checkSplits(f.trainFeatures.size(0), f.testFeatures.size(0), 'evaluateFeatures', 'features');
   const onProgress = settings.onProgress;
   const probeOptions = settings.probe === false ? null : (settings.probe ?? {});
   const knnSettings = settings.knn === false ? null : { ...DEFAULT_KNN, ...(settings.knn ?? {}) };
@@ -119,8 +134,11 @@ function evaluateSource(
   data: LabeledDataset,
   norm: PixelNormalization,
   settings: ComparisonSettings,
+  fn: string,
 ): ComparisonRow {
   const { kind } = source;
+  // Before any feature is extracted: an empty split would only fail once the work is done.
+  checkSplits(data.train.images.size(0), data.test.images.size(0), fn, 'images');
   const features = (images: Tensor, split: 'train' | 'test') => {
     const o = {
       mean: norm.mean,
@@ -131,7 +149,7 @@ function evaluateSource(
       ? rawPixelFeatures(images, o)
       : extractFeatures(source.encoder, images, { ...o, batchSize: settings.batchSize });
   };
-  return tidy(() => {
+  const evaluate = () => {
     const trainFeatures = features(data.train.images, 'train');
     const testFeatures = features(data.test.images, 'test');
     const e = evaluateFeatures(
@@ -145,7 +163,12 @@ function evaluateSource(
       { ...settings, onProgress: withContext(settings.onProgress, { features: kind }) },
     );
     return { kind, ...e };
-  });
+  };
+  try {
+    return tidy(evaluate);
+  } catch (e) {
+    throw e instanceof NonFiniteFeaturesError ? e.about(kind) : e;
+  }
 }
 
 function summarize(e: FeatureEvaluation): EncoderEvaluation {
@@ -159,7 +182,7 @@ export function evaluateEncoder(
   norm: PixelNormalization,
   settings: EvaluationSettings = {},
 ): EncoderEvaluation {
-  return summarize(evaluateSource({ kind: 'encoder', encoder }, data, norm, settings));
+  return summarize(evaluateSource({ kind: 'encoder', encoder }, data, norm, settings, 'evaluateEncoder'));
 }
 
 /** The floor: the same probe and kNN on normalized raw pixels. */
@@ -168,7 +191,7 @@ export function evaluatePixels(
   norm: PixelNormalization,
   settings: EvaluationSettings = {},
 ): EncoderEvaluation {
-  return summarize(evaluateSource({ kind: 'pixels' }, data, norm, settings));
+  return summarize(evaluateSource({ kind: 'pixels' }, data, norm, settings, 'evaluatePixels'));
 }
 
 export interface BaselineComparisonOptions extends ComparisonSettings {
@@ -186,7 +209,8 @@ export interface BaselineComparisonOptions extends ComparisonSettings {
  * (optionally) label-efficiency curves on raw pixels, on a random-init
  * encoder and on the encoder under test, in that order. One feature set is
  * held at a time; progress events name it (`features`: 'pixels', 'random',
- * 'encoder').
+ * 'encoder'). An empty split is an error before any feature is extracted;
+ * features that are not finite are a NonFiniteFeaturesError naming the set.
  */
 export function compareWithBaselines(o: BaselineComparisonOptions): ComparisonRow[] {
   const { encoder, randomEncoder, data, norm, ...settings } = o;
@@ -195,5 +219,5 @@ export function compareWithBaselines(o: BaselineComparisonOptions): ComparisonRo
     { kind: 'random', encoder: randomEncoder },
     { kind: 'encoder', encoder },
   ];
-  return sources.map((s) => evaluateSource(s, data, norm, settings));
+  return sources.map((s) => evaluateSource(s, data, norm, settings, 'compareWithBaselines'));
 }

@@ -6,7 +6,8 @@
 
 import { normalizeImages } from '../data/normalize-images.ts';
 import type { ImageEncoder } from '../nn/index.ts';
-import { cat, noGrad, type Tensor, tidy } from '../tensor/index.ts';
+import { cat, noGrad, type Tensor, tidy, zeros } from '../tensor/index.ts';
+import { checkFiniteFeatures } from './finite.ts';
 import type { EvalProgress } from './progress.ts';
 
 export interface PixelNormalization {
@@ -17,7 +18,10 @@ export interface PixelNormalization {
 }
 
 export interface FeatureOptions extends PixelNormalization {
-  /** Images per forward pass. Default 512. */
+  /**
+   * Images per forward pass, and so per progress event. Default 128: a batch of the 512-d ConvNet on 28×28
+   * takes about 0.3 s on a loaded 2-core machine, one of ResNet-18 on 32×32 about 15 times that.
+   */
   batchSize?: number;
   /** A 'features' event after every batch (done and total images). */
   onProgress?: (e: EvalProgress) => void;
@@ -28,7 +32,9 @@ export interface FeatureOptions extends PixelNormalization {
  * `images`, normalized per channel as (x/255 − mean)/std. The encoder runs
  * in eval mode (BatchNorm uses its running statistics, as it would at test
  * time) under noGrad, `batchSize` images at a time; every module's training
- * flag is restored afterwards, even on error.
+ * flag is restored afterwards, even on error. No images give a 0×featureDim
+ * tensor. Features that are not finite (an encoder whose weights went NaN)
+ * are an error (NonFiniteFeaturesError), raised at the first batch holding one.
  */
 export function extractFeatures(encoder: ImageEncoder, images: Tensor, o: FeatureOptions): Tensor {
   const c = checkImages(images, 'extractFeatures');
@@ -36,14 +42,22 @@ export function extractFeatures(encoder: ImageEncoder, images: Tensor, o: Featur
     throw new Error(`extractFeatures: the encoder takes ${encoder.inChannels}-channel images, got ${c} channels`);
   checkNormalization(o, c, 'extractFeatures');
   const modes = encoder.namedModules().map(([, m]) => [m, m.training] as const);
+  const batchSize = o.batchSize ?? 128;
+  checkBatchSize(batchSize, 'extractFeatures');
+  // Pooling layers cannot run on an empty batch, and there is nothing to compute.
+  if (images.size(0) === 0) return zeros([0, encoder.featureDim]);
   encoder.eval();
   try {
     return noGrad(() =>
       batched(
         images,
-        o.batchSize ?? 512,
+        batchSize,
         'extractFeatures',
-        (x) => encoder.forward(normalizeImages(x, o.mean, o.std)).float(),
+        (x, start) => {
+          const f = encoder.forward(normalizeImages(x, o.mean, o.std)).float();
+          checkFiniteFeatures(f, 'extractFeatures', 'features', `images (${start}–${start + x.size(0) - 1})`);
+          return f;
+        },
         o.onProgress,
       ),
     );
@@ -72,25 +86,29 @@ export function rawPixelFeatures(
   );
 }
 
-/** fn on consecutive batches of `images`, each in its own scope, concatenated once at the end. */
+function checkBatchSize(batchSize: number, fn: string): void {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`${fn}: batchSize must be a positive integer, got ${batchSize}`);
+}
+
+/** fn on consecutive batches of `images` (with the index of their first row), each in its own scope, concatenated once at the end. */
 function batched(
   images: Tensor,
   batchSize: number,
   fn: string,
-  f: (x: Tensor) => Tensor,
+  f: (x: Tensor, start: number) => Tensor,
   onProgress?: (e: EvalProgress) => void,
 ): Tensor {
-  if (!(Number.isInteger(batchSize) && batchSize >= 1))
-    throw new Error(`${fn}: batchSize must be a positive integer, got ${batchSize}`);
+  checkBatchSize(batchSize, fn);
   const n = images.size(0);
   const parts: Tensor[] = [];
   try {
     for (let i = 0; i < n; i += batchSize) {
       const len = Math.min(batchSize, n - i);
-      parts.push(tidy(() => f(images.narrow(0, i, len))));
+      parts.push(tidy(() => f(images.narrow(0, i, len), i)));
       onProgress?.({ phase: 'features', done: i + len, total: n });
     }
-    if (parts.length === 0) return tidy(() => f(images)); // N = 0: an empty N×d tensor of the right d
+    if (parts.length === 0) return tidy(() => f(images, 0)); // N = 0: an empty N×d tensor of the right d
     return parts.length === 1 ? (parts.pop() as Tensor) : cat(parts);
   } finally {
     for (const p of parts) p.dispose();

@@ -7,6 +7,7 @@
 export * from './accuracy.ts';
 export * from './evaluate-encoder.ts';
 export * from './features.ts';
+export * from './finite.ts';
 export * from './knn.ts';
 export * from './knn-monitor.ts';
 export * from './label-efficiency.ts';

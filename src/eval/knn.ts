@@ -6,6 +6,7 @@
  */
 import { cat, type Tensor, tidy, zeros } from '../tensor/index.ts';
 import { accuracy } from './accuracy.ts';
+import { checkFiniteFeatures } from './finite.ts';
 import { checkLabels } from './logistic-regression.ts';
 import type { EvalProgress } from './progress.ts';
 
@@ -15,9 +16,13 @@ export interface KnnOptions {
   k?: number;
   /** τ of the weights exp(sim/τ). Default 0.1. */
   temperature?: number;
-  /** Queries per block (bounds memory at chunk × bank similarities). Default 1024. */
+  /**
+   * Queries per block (bounds memory at chunk × bank similarities, and sets how often progress is
+   * reported: a block of 256 queries against a 60,000-image bank takes under 2 s on a loaded 2-core machine).
+   * Default 256.
+   */
   chunk?: number;
-  /** A 'knn' event after every block of queries (done and total queries). */
+  /** A 'knn' event once the bank is ready (done 0) and after every block of queries (done and total queries). */
   onProgress?: (e: EvalProgress) => void;
 }
 
@@ -27,12 +32,13 @@ export interface KnnOptions {
  * of highest similarity (all of them when k ≥ bank size); class c scores
  * Σ_{j∈Nₖ(i), yⱼ=c} exp(sᵢⱼ/τ), and the prediction is the class of highest
  * score (the lowest index among exact ties). Queries are processed `chunk`
- * rows at a time; the result does not depend on `chunk`.
+ * rows at a time; the result does not depend on `chunk`. Non-finite features
+ * are an error (NonFiniteFeaturesError).
  */
 export function knnClassify(bankFeatures: Tensor, bankLabels: Tensor, queryFeatures: Tensor, o: KnnOptions): Tensor {
   const C = o.numClasses;
   const tau = o.temperature ?? 0.1;
-  const chunk = o.chunk ?? 1024;
+  const chunk = o.chunk ?? 256;
   if (!(Number.isInteger(C) && C >= 1)) throw new Error(`knnClassify: numClasses must be ≥ 1, got ${C}`);
   if (!(tau > 0 && Number.isFinite(tau))) throw new Error(`knnClassify: temperature must be > 0, got ${tau}`);
   if (!(Number.isInteger(chunk) && chunk >= 1)) throw new Error(`knnClassify: chunk must be ≥ 1, got ${chunk}`);
@@ -41,8 +47,11 @@ export function knnClassify(bankFeatures: Tensor, bankLabels: Tensor, queryFeatu
       `knnClassify: bank and query features must be N×d and M×d, got [${bankFeatures.shape}] and [${queryFeatures.shape}]`,
     );
   const n = bankFeatures.size(0);
-  if (n === 0) throw new Error('knnClassify: the bank is empty');
+  if (n === 0) throw new Error('knnClassify: the bank is empty (0 rows): it needs at least one labeled example');
   checkLabels(bankLabels, n, C, 'knnClassify');
+  // NaN similarities would still vote (topk ranks them), giving a chance-level answer that looks like a result.
+  checkFiniteFeatures(bankFeatures, 'knnClassify', 'bank features');
+  checkFiniteFeatures(queryFeatures, 'knnClassify', 'query features');
   const k = Math.min(o.k ?? 200, n);
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`knnClassify: k must be a positive integer, got ${o.k}`);
   const m = queryFeatures.size(0);
@@ -51,6 +60,7 @@ export function knnClassify(bankFeatures: Tensor, bankLabels: Tensor, queryFeatu
     const bank = unit(bankFeatures).t().contiguous(); // d×N
     const labels = bankLabels.long();
     const parts: Tensor[] = [];
+    o.onProgress?.({ phase: 'knn', done: 0, total: m });
     for (let i = 0; i < m; i += chunk) {
       parts.push(
         tidy(() => {
@@ -69,7 +79,7 @@ export function knnClassify(bankFeatures: Tensor, bankLabels: Tensor, queryFeatu
   });
 }
 
-/** Top-1 accuracy of knnClassify on labeled queries, in [0, 1]. */
+/** Top-1 accuracy of knnClassify on labeled queries, in [0, 1]; no queries is an error. */
 export function knnAccuracy(
   bankFeatures: Tensor,
   bankLabels: Tensor,
@@ -77,6 +87,8 @@ export function knnAccuracy(
   queryLabels: Tensor,
   o: KnnOptions,
 ): number {
+  if (queryFeatures.ndim === 2 && queryFeatures.size(0) === 0)
+    throw new Error('knnAccuracy: no query features (0 rows): the accuracy needs at least one labeled query');
   return tidy(() => accuracy(knnClassify(bankFeatures, bankLabels, queryFeatures, o), queryLabels));
 }
 

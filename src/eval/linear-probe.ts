@@ -6,6 +6,7 @@
 import { drawPerClass, indicesByClass } from '../data/index.ts';
 import { type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { accuracy } from './accuracy.ts';
+import { checkFiniteFeatures } from './finite.ts';
 import {
   checkLabels,
   fitLogisticRegression,
@@ -39,8 +40,8 @@ export interface ProbeOptions {
   /** SGD settings (method 'sgd'): epochs 100, batchSize 256, lr 0.1, momentum 0.9 by default. */
   sgd?: Pick<SoftmaxSgdOptions, 'epochs' | 'batchSize' | 'lr' | 'momentum'>;
   /**
-   * Progress of every fit: a 'probe' event per L-BFGS iteration (per epoch with SGD) and a
-   * 'probe-done' event when the fit ends (with `converged` and why it stopped).
+   * Progress of every fit: a 'probe' event when it starts (iteration 0), one per L-BFGS iteration
+   * (per epoch with SGD) and a 'probe-done' event when the fit ends (with `converged` and why it stopped).
    */
   onProgress?: (e: EvalProgress) => void;
 }
@@ -94,7 +95,8 @@ export interface LinearProbeResult {
  * the rest's statistics) and scored on the held-out part; the λ with the best
  * held-out accuracy wins (ties go to the larger λ), and the final classifier
  * is refitted on all train features with it. The test set is never used to
- * choose anything.
+ * choose anything. Empty or non-finite features (NonFiniteFeaturesError) are
+ * errors.
  */
 export function linearProbe(o: LinearProbeOptions): LinearProbeResult {
   const start = performance.now();
@@ -143,6 +145,17 @@ function fitAndScore(
 } {
   const start = performance.now();
   const emit = o.onProgress;
+  // Iteration 0, before any work: the first iteration (standardizing, then L-BFGS's first line search from
+  // a tiny step) is the slowest, tens of seconds on big features. Both fits start at W = 0, b = 0, where the
+  // objective is exactly ln C.
+  emit?.({
+    phase: 'probe',
+    fit,
+    l2,
+    iteration: 0,
+    maxIterations: method === 'lbfgs' ? (o.lbfgs?.maxIterations ?? 500) : (o.sgd?.epochs ?? 100),
+    loss: Math.log(o.numClasses),
+  });
   return tidy(() => {
     const s = fitStandardizer(xTrain);
     const train = s.apply(xTrain);
@@ -259,8 +272,13 @@ function bestL2(scores: { l2: number; top1: number }[]): number {
   return best.l2;
 }
 
-function checkFeatures(x: Tensor, field: string): number {
+function checkFeatures(x: Tensor, field: 'trainFeatures' | 'testFeatures'): number {
   if (x.ndim !== 2) throw new Error(`linearProbe: ${field} must be N×d, got shape [${x.shape}]`);
-  if (x.size(0) === 0) throw new Error(`linearProbe: ${field} is empty`);
+  if (x.size(0) === 0) {
+    const split =
+      field === 'trainFeatures' ? 'train split: the probe is fitted on it' : 'test split: it is scored on it';
+    throw new Error(`linearProbe: ${field} is empty (0 rows): it needs at least one example of the ${split}`);
+  }
+  checkFiniteFeatures(x, 'linearProbe', field);
   return x.size(0);
 }

@@ -42,7 +42,10 @@ interface FitContext extends Context {
   seed?: number;
 }
 
-/** One iteration of a probe fit: an accepted L-BFGS step, or one SGD epoch (its mean batch loss). */
+/**
+ * One iteration of a probe fit: an accepted L-BFGS step, or one SGD epoch (its mean batch loss); iteration 0
+ * when the fit starts, at W = 0 (loss ln C).
+ */
 export interface ProbeIterationProgress extends FitContext {
   phase: 'probe';
   iteration: number;
@@ -68,14 +71,31 @@ export interface ProbeDoneProgress extends FitContext {
   seconds: number;
 }
 
-/** `done` of `total` queries classified by kNN. */
+/**
+ * The dataset an evaluation runs on, loading (train/evaluateRun sends these; the functions here take
+ * data already loaded): `done` of `total` images, `total` null until known.
+ */
+export interface DatasetProgress extends Context {
+  phase: 'dataset';
+  /** The dataset spec ("mnist", "folder:DIR"). */
+  dataset: string;
+  done: number;
+  total: number | null;
+}
+
+/** `done` of `total` queries classified by kNN (done 0 once the bank is ready). */
 export interface KnnProgress extends Context {
   phase: 'knn';
   done: number;
   total: number;
 }
 
-export type EvalProgress = FeaturesProgress | ProbeIterationProgress | ProbeDoneProgress | KnnProgress;
+export type EvalProgress =
+  | DatasetProgress
+  | FeaturesProgress
+  | ProbeIterationProgress
+  | ProbeDoneProgress
+  | KnnProgress;
 
 /** A callback that adds `fields` to every event it forwards (undefined when `f` is). */
 export function withContext(

@@ -147,7 +147,17 @@ export function resolve<T = Record<string, unknown>, C = unknown>(
   for (const [k, node] of Object.entries(schema)) {
     const key = prefix + k;
     if (node.kind === 'group') {
-      out[k] = resolve(node.options, given[k], { ...o, prefix: `${key}.`, ignore: undefined });
+      // Left out: all defaults. Given, it must be a mapping: `encoder: null` or `optimizer: []` in a
+      // file is a mistake, not a request for the defaults.
+      const sub = given[k];
+      if (sub !== undefined && !isPlainObject(sub)) {
+        throw new OptionError(
+          `${ownerOf(o, key)}: ${key} must be a mapping of its options (${Object.keys(node.options)
+            .map((x) => `${key}.${x}`)
+            .join(', ')}), got ${show(sub)}`,
+        );
+      }
+      out[k] = resolve(node.options, sub, { ...o, prefix: `${key}.`, ignore: undefined });
       continue;
     }
     const v = given[k] === undefined ? defaultOf(node, o.context as never) : given[k];

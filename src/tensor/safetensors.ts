@@ -200,8 +200,15 @@ interface Entry {
   end: number;
 }
 
+/** A short rendering of a header value for messages. */
 const describeValue = (v: unknown): string => {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // JSON.parse accepts any depth, JSON.stringify overflows the stack past a few thousand levels
+    return `${Array.isArray(v) ? 'an array' : 'an object'} nested too deeply to show`;
+  }
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 

@@ -8,9 +8,10 @@
  * dimension long before), so everything is computed in log space: the
  * log-weights are exact to rounding for every pair, however far apart.
  */
-import { checked, nonNegative, positive } from '../options/index.ts';
+import { checked, fail, nonNegative, positive } from '../options/index.ts';
 import { cat, nonzero, opT, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { denseGraph, type Graph } from './graph.ts';
+import { CHUNK_BUFFERS, checkDenseMemory, denseMatrices, FLOAT64_BYTES, type MemoryEstimate } from './memory.ts';
 
 export interface AugmentationGraphOptions {
   /** Natural data x̄, n̄×d (converted to float64). */
@@ -43,8 +44,49 @@ export interface AugmentationGraph {
 
 /** Below this, the shifted matmul sum may have lost terms to underflow: recompute the pair exactly. */
 const TINY = 1e-280;
-/** Elements per chunk of the per-pair logsumexp (P pairs × n̄ natural points). */
+/** Elements per chunk of the per-pair logsumexp (P pairs × n̄ natural points); see CHUNK_BUFFERS. */
 const CHUNK = 1 << 22;
+
+/** The largest R/σ taken, R the points' radius about their centre (see checkScale). */
+export const MAX_RADIUS_OVER_SIGMA = 1e6;
+
+/**
+ * Refuses a σ too small for the points' radius R: squared distances come
+ * from ‖x‖² + ‖x̄‖² − 2x·x̄, whose rounding error ≈ 1e-16·R² becomes an error
+ * of ≈ 1e-16·(R/σ)² in every log-weight — 1e-4 at R/σ = 1e6, the limit here,
+ * and garbage (weights off by orders of magnitude) by R/σ ≈ 1e8.
+ */
+function checkScale(radius: number, sigma: number): void {
+  const fn = 'augmentationGraph';
+  if (!Number.isFinite(radius)) {
+    throw new Error(
+      `${fn}: the points' coordinates overflow float64 (radius ${radius} about their centre); in the theory checks, lower separation or curvature`,
+    );
+  }
+  if (radius > MAX_RADIUS_OVER_SIGMA * sigma) {
+    fail(
+      fn,
+      'sigma',
+      `at least R/1e6 = ${(radius / MAX_RADIUS_OVER_SIGMA).toExponential(2)} for points of radius R = ${radius.toExponential(2)} about their centre (the log-weights' error grows as 1e-16·(R/σ)²; in the theory checks, a smaller separation or curvature also brings R down)`,
+      sigma,
+    );
+  }
+}
+
+/**
+ * The peak memory of `augmentationGraph` for N vertices and n̄ natural points
+ * in d dimensions, 8·(4N² + 3N·n̄ + 2N·d) bytes plus 128 MiB of chunk buffers:
+ * at most 4 dense N×N float64 at once (3 by the code: the log-weights, the
+ * weights and Ā or one temporary; the underflow pass holds the log-weights and
+ * its index pairs, ≤ N²/2 × 2 int64 = one N×N float64; one more as slack), the
+ * N×n̄ log-densities (2 while they are formed, 1 kept) and the centred N×d points.
+ */
+export function augmentationGraphMemory(nbar: number, d: number): MemoryEstimate {
+  return denseMatrices(4, {
+    bytes: (n) => FLOAT64_BYTES * (3 * n * nbar + 2 * n * d) + CHUNK_BUFFERS,
+    formula: `8·(3N·n̄ + 2N·d) bytes + 128 MiB for the N×n̄ and N×d parts (n̄ = ${nbar}, d = ${d})`,
+  });
+}
 
 /**
  * Exact augmentation graph on the vertex set `vertices` for the natural points
@@ -89,6 +131,14 @@ export function augmentationGraph(o: AugmentationGraphOptions): AugmentationGrap
   const m = support.length;
   const halfLogP = Float64Array.from(support, (k) => Math.log(p[k] as number) / 2);
 
+  checkDenseMemory({
+    owner: 'augmentationGraph',
+    key: 'vertices',
+    n,
+    estimate: augmentationGraphMemory(m, d),
+    alternative: 'a sparse proximity graph instead (knnGraph)',
+  });
+
   return tidy(() => {
     // Zero-probability natural points add nothing: drop them so every B entry is finite.
     let xbar = natural.double();
@@ -96,67 +146,83 @@ export function augmentationGraph(o: AugmentationGraphOptions): AugmentationGrap
     const center = xbar.mean(0, true);
     const xb = xbar.sub(center);
     const xv = vertices.double().sub(center);
-    const sq = xv.square().sum(1, true).add(xb.square().sum(1).reshape(1, m)).sub(xv.mm(xb.t()).mul(2)).clamp(0);
+    const radius = tidy(() => Math.sqrt(Math.max(xv.square().sum(1).max().item(), xb.square().sum(1).max().item())));
+    checkScale(radius, sigma);
     const logNorm = (-d / 2) * Math.log(2 * Math.PI * sigma * sigma);
-    const b = sq
-      .mul(-1 / (2 * sigma * sigma))
-      .add(logNorm)
-      .add(tensor(halfLogP).reshape(1, m));
-    const shift = b.maxDim(1).values.reshape(n, 1);
-    const e = b.sub(shift).exp();
+    // B and e = exp(B − shift), N×n̄, built in place in one buffer (the same operations in the
+    // same order as out of place, so the same numbers): at most 2 N×n̄ float64 alive.
+    const { shift, e } = tidy(() => {
+      const b = xv.square().sum(1, true).add(xb.square().sum(1).reshape(1, m));
+      tidy(() => b.sub_(xv.mm(xb.t()).mul_(2)));
+      b.clamp_(0)
+        .mul_(-1 / (2 * sigma * sigma))
+        .add_(logNorm)
+        .add_(tensor(halfLogP).reshape(1, m));
+      const shift = b.maxDim(1).values.reshape(n, 1);
+      b.sub_(shift);
+      opT('aten::exp_', [b]);
+      return { shift, e: b };
+    });
+    // From here on each N×N matrix is freed, or overwritten in place, as soon as the next one
+    // exists: at most 4 are alive at once (see augmentationGraphMemory).
     const s = e.mm(e.t());
-    let logW = s.log().add(shift).add(shift.reshape(1, n));
+    const pairs = tidy(() => nonzero(opT('aten::triu', [s.lt(TINY), 0])));
+    opT('aten::log_', [s]);
+    s.add_(shift).add_(shift.reshape(1, n));
     // Exact symmetry (a + b = b + a in floating point), whatever the matmul's blocking did.
-    logW = logW.add(logW.t()).mul(0.5);
+    // Contiguous, so the flat view below writes into logW itself.
+    const logW = s.add(s.t()).mul_(0.5).contiguous();
+    s.dispose();
 
     // Pairs whose shifted sum underflowed: exact logsumexp over x̄ (upper triangle, mirrored), via
     //   log w(x, x′) = 2c − ‖x − x′‖²/(4σ²) − ‖μ‖²/σ² + logsumexp_x̄ (log p + (2μ·x̄ − ‖x̄‖²)/σ²),
-    // μ = (x + x′)/2, c = log of the density's constant: one matmul per chunk instead of row gathers.
-    const pairs = nonzero(opT('aten::triu', [s.lt(TINY), 0]));
+    // μ = (x + x′)/2, c = log of the density's constant: one matmul per chunk instead of row gathers,
+    // each chunk written into logW in place.
     const count = pairs.shape[0] as number;
     if (count > 0) {
-      const rows = pairs.select(1, 0);
-      const cols = pairs.select(1, 1);
+      const flatW = logW.reshape(n * n);
       const inv = 1 / (sigma * sigma);
       const bias = tensor(halfLogP).mul(2).sub(xb.square().sum(1).mul(inv)).reshape(1, m);
       const xbt = xb.t().mul(2 * inv);
       const step = Math.max(1, Math.floor(CHUNK / m));
-      const parts: Tensor[] = [];
       for (let start = 0; start < count; start += step) {
         const len = Math.min(step, count - start);
-        parts.push(
-          tidy(() => {
-            const xi = xv.indexSelect(0, rows.narrow(0, start, len));
-            const xj = xv.indexSelect(0, cols.narrow(0, start, len));
-            const mid = xi.add(xj).mul(0.5);
-            const kde = opT('aten::addmm', [bias, mid, xbt], { beta: 1, alpha: 1 }).logsumexp(1);
-            const apart = xi
-              .sub(xj)
-              .square()
-              .sum(1)
-              .mul(-inv / 4);
-            return kde
-              .add(apart)
-              .sub(mid.square().sum(1).mul(inv))
-              .add(2 * logNorm);
-          }),
-        );
+        tidy(() => {
+          const chunk = pairs.narrow(0, start, len);
+          const rows = chunk.select(1, 0);
+          const cols = chunk.select(1, 1);
+          const xi = xv.indexSelect(0, rows);
+          const xj = xv.indexSelect(0, cols);
+          const mid = xi.add(xj).mul(0.5);
+          const kde = opT('aten::addmm', [bias, mid, xbt], { beta: 1, alpha: 1 }).logsumexp(1);
+          const apart = xi
+            .sub(xj)
+            .square()
+            .sum(1)
+            .mul(-inv / 4);
+          const exact = kde
+            .add(apart)
+            .sub(mid.square().sum(1).mul(inv))
+            .add(2 * logNorm);
+          const flat = cat([rows.mul(n).add(cols), cols.mul(n).add(rows)]);
+          opT('aten::scatter_.src', [flatW, 0, flat, cat([exact, exact])]);
+        });
       }
-      const exact = cat(parts);
-      const flat = cat([rows.mul(n).add(cols), cols.mul(n).add(rows)]);
-      logW = logW
-        .reshape(n * n)
-        .scatter(0, flat, cat([exact, exact]))
-        .reshape(n, n);
     }
-    if (!logW.isfinite().all().item()) {
-      throw new Error('augmentationGraph: log-weights overflowed; rescale the data or increase sigma');
+    pairs.dispose();
+    if (!tidy(() => logW.isfinite().all().item())) {
+      throw new Error(
+        `augmentationGraph: the log-weights are not finite (sigma ${sigma}, points of radius ${radius.toExponential(2)} about their centre)`,
+      );
     }
     const logDegrees = logW.logsumexp(1);
     const logScale = logW.max().item();
-    const graph = denseGraph(logW.sub(logScale).exp());
+    const weights = logW.sub(logScale);
+    opT('aten::exp_', [weights]);
+    const graph = denseGraph(weights);
     const half = logDegrees.mul(0.5);
-    const normalizedAdjacency = logW.sub(half.reshape(n, 1)).sub(half.reshape(1, n)).exp();
+    const normalizedAdjacency = logW.sub(half.reshape(n, 1)).sub_(half.reshape(1, n));
+    opT('aten::exp_', [normalizedAdjacency]);
     return { logWeights: logW, logDegrees, graph, logScale, normalizedAdjacency, exactPairs: count };
   });
 }

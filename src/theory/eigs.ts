@@ -31,9 +31,10 @@ import {
   type Schema,
   seed as seedCheck,
 } from '../options/index.ts';
-import { getNumThreads, linalg, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { getNumThreads, linalg, opT, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import { chebyshevSubspaceIteration } from './chfsi.ts';
 import { CsrOperator } from './csr-operator.ts';
+import { checkDenseMemory, denseMatrices, type MemoryEstimate } from './memory.ts';
 
 export interface Eigenpairs {
   /** The k largest (algebraic) eigenvalues, descending. */
@@ -105,13 +106,28 @@ function checkInput(a: Tensor, k: number): { n: number; isSparse: boolean } {
   return { n: n as number, isSparse: layout === 'SparseCsr' };
 }
 
+/**
+ * The peak memory of the dense solver on an n×n matrix beyond the matrix
+ * itself: LAPACK's eigh (dsyevd) holds the eigenvectors (its copy of the
+ * input) and a workspace of 1 + 6n + 2n² doubles, 3 n×n float64 in all, and
+ * a sparse input is made dense first (one more).
+ */
+export function denseEigsMemory(sparseInput: boolean): MemoryEstimate {
+  return denseMatrices(sparseInput ? 4 : 3);
+}
+
 /** Dense eigh: the k largest pairs, descending, with residuals. */
 function denseTop(a: Tensor, k: number, isSparse: boolean): Eigenpairs {
   return tidy(() => {
     const dense = isSparse ? sparse.toDense(a) : a;
     const n = dense.shape[0] as number;
-    const asym = dense.sub(dense.t()).abs().max().item();
-    const scale = dense.abs().max().item();
+    // The checks free their n×n temporaries before eigh needs its own (see denseEigsMemory).
+    const asym = tidy(() => {
+      const diff = dense.sub(dense.t());
+      opT('aten::abs_', [diff]);
+      return diff.max().item();
+    });
+    const scale = tidy(() => dense.abs().max().item());
     if (asym > 1e-10 * Math.max(scale, 1e-300))
       throw new Error(`topEigenpairs: a must be symmetric (max |A − Aᵀ| = ${asym})`);
     const { values, vectors } = linalg.eigh(dense);
@@ -187,7 +203,16 @@ export function topEigenpairs(a: Tensor, k: number, o: EigsOptions = {}): Eigenp
   if (!finite) throw new Error('topEigenpairs: a must hold finite values only (found NaN or ±Infinity)');
 
   const useDense = method === 'dense' || (method === 'auto' && (!isSparse || n <= DENSE_MAX));
-  if (useDense) return denseTop(a, k, isSparse);
+  if (useDense) {
+    checkDenseMemory({
+      owner: 'topEigenpairs',
+      key: 'n',
+      n,
+      estimate: denseEigsMemory(isSparse),
+      alternative: "the iterative solver on a sparse matrix (method: 'chebyshev', a CSR matrix)",
+    });
+    return denseTop(a, k, isSparse);
+  }
 
   const p = rest.blockSize ?? Math.min(n, k + Math.max(8, Math.ceil(k / 2)));
   checked('topEigenpairs', 'blockSize', intIn(k + 1, n), p);

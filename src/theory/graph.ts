@@ -7,7 +7,7 @@
  * Degrees `w_x = Σ_{x′} w(x,x′)`; normalized adjacency `Ā = D^{-1/2} W D^{-1/2}`.
  */
 import { checked, fail, intIn, nonNegative, positiveInt } from '../options/index.ts';
-import { sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { opT, sparse, type Tensor, tensor, tidy } from '../tensor/index.ts';
 
 /** A weighted undirected graph over vertices 0…n−1. */
 export interface Graph {
@@ -25,12 +25,15 @@ export function denseGraph(weights: Tensor): Graph {
   if (weights.shape.length !== 2 || n !== m)
     throw new Error(`denseGraph: weights must be square n×n, got [${weights.shape}]`);
   if (weights.dtype !== 'float64') throw new Error(`denseGraph: weights must be float64, got ${weights.dtype}`);
-  const [asym, scale, negative] = tidy(() => [
-    weights.sub(weights.t()).abs().max().item(),
-    weights.abs().max().item(),
-    weights.lt(0).any().item(),
-  ]);
-  if (negative) throw new Error('denseGraph: weights must be non-negative');
+  // One n×n temporary at a time (the difference, made absolute in place): these checks run on
+  // matrices that may take a large share of memory.
+  if (tidy(() => weights.lt(0).any().item())) throw new Error('denseGraph: weights must be non-negative');
+  const scale = tidy(() => weights.max().item());
+  const asym = tidy(() => {
+    const diff = weights.sub(weights.t());
+    opT('aten::abs_', [diff]);
+    return diff.max().item();
+  });
   if (asym > 1e-12 * Math.max(scale, 1e-300))
     throw new Error(`denseGraph: weights must be symmetric (max |W − Wᵀ| = ${asym})`);
   return { n: n as number, weights, sparse: false };

@@ -26,10 +26,12 @@ import {
   follows,
   intIn,
   nonNegative,
+  numberIn,
   type OptionsOf,
   option,
   positive,
   positiveInt,
+  refine,
   required,
   resolveOptions,
   type Schema,
@@ -37,6 +39,63 @@ import {
   seed as seedCheck,
 } from '../options/index.ts';
 import { Generator, linalg, rand, randn, stack, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { checkDenseMemory, FLOAT64_BYTES, type MemoryEstimate } from './memory.ts';
+
+/**
+ * The largest σ, curvature and separation the theory checks take. Squared
+ * distances, σ² and their ratio are float64: past 1e100 they overflow (1e308
+ * squared is Infinity), long before that the points stop meaning anything.
+ */
+export const SCALE_MAX = 1e100;
+
+/** σ of a Gaussian augmentation: (0, 1e100] (see SCALE_MAX). */
+export const augmentationSigma = refine(
+  numberIn(0, SCALE_MAX, 'lower'),
+  'a number in (0, 1e100] (σ² and squared distances over σ² are float64)',
+  () => true,
+);
+
+/** A length-like mixture parameter (curvature, separation): [0, 1e100] (see SCALE_MAX). */
+export const mixtureScale = refine(
+  numberIn(0, SCALE_MAX),
+  "a number in [0, 1e100] (it scales the points' coordinates, which are float64)",
+  () => true,
+);
+
+/**
+ * The memory that grows with the ambient dimension d in a check on a mixture
+ * of r manifolds of dimension m with `points` points in ℝ^d (natural points,
+ * vertices and their copies together): the points themselves, 4 float64
+ * copies each (the sample, the augmentation, the centred copies), and each
+ * manifold's frame and centre, d×(m + p) + d with p ≤ 2m: 8·d·(4·points + r·(3m + 1)) bytes.
+ */
+export function mixturePointsMemory(points: number, manifolds: number, intrinsicDim: number): MemoryEstimate {
+  return {
+    bytes: (d) => FLOAT64_BYTES * d * (4 * points + manifolds * (3 * intrinsicDim + 1)),
+    formula: `8·d·(4·${points} points + ${manifolds} manifolds × (3·${intrinsicDim} + 1)) bytes`,
+  };
+}
+
+/**
+ * Refuses an ambient dimension d whose points alone (mixturePointsMemory)
+ * exceed the memory limit — unless even d = 2 would, when the number of points
+ * is to blame and the check's own vertex guard says so.
+ */
+export function checkAmbientDim(
+  owner: string,
+  d: number,
+  o: { points: number; manifolds: number; intrinsicDim: number; limit?: number },
+): void {
+  checkDenseMemory({
+    owner,
+    key: 'ambientDim',
+    n: d,
+    estimate: mixturePointsMemory(o.points, o.manifolds, o.intrinsicDim),
+    limit: o.limit,
+    smallest: 2,
+    alternative: 'fewer vertices',
+  });
+}
 
 /**
  * The options of `manifoldMixture`, declared once (src/options): check,
@@ -50,7 +109,7 @@ export const MANIFOLD_MIXTURE_OPTIONS = {
     'd, the dimension of the space the manifolds live in; needs d ≥ m + p',
   ),
   intrinsicDim: option(positiveInt, 1, 'm, the dimension of each manifold (1: curves)'),
-  curvature: option(nonNegative, 1, 'κ, how strongly each manifold bends (0: flat Gaussian m-planes)'),
+  curvature: option(mixtureScale, 1, 'κ, how strongly each manifold bends (0: flat Gaussian m-planes)'),
   frequency: option(positive, 1, 'β, how fast the bending oscillates (the spectral norm of each frequency matrix B_j)'),
   curvatureDims: option(
     positiveInt,
@@ -60,7 +119,7 @@ export const MANIFOLD_MIXTURE_OPTIONS = {
     'p, the number of directions each manifold bends into',
   ),
   separation: option(
-    nonNegative,
+    mixtureScale,
     3,
     'distance between manifold centres in units of the spread ρ: every pair exactly that far apart when r ≤ d (a regular simplex), the closest pair when r > d',
   ),

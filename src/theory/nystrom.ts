@@ -25,8 +25,9 @@
  * are cheap: that is how the eigenvalues for the Eckart–Young optimum are estimated.
  */
 import { checked, nonNegative, positive } from '../options/index.ts';
-import { nnf, type Tensor, tensor, tidy } from '../tensor/index.ts';
-import { augmentationGraph } from './augmentation-graph.ts';
+import { nnf, opT, type Tensor, tensor, tidy } from '../tensor/index.ts';
+import { augmentationGraph, augmentationGraphMemory } from './augmentation-graph.ts';
+import { checkDenseMemory, FLOAT64_BYTES, type MemoryEstimate } from './memory.ts';
 
 export interface NystromKernelOptions {
   /** Natural points x̄, n̄×d. */
@@ -102,6 +103,27 @@ function checkInputs(fn: string, o: NystromKernelOptions): Float64Array {
 }
 
 /**
+ * The peak memory of `coPosteriorMatrix` for N vertices and n̄ natural points:
+ * the N×n̄ squared distances and posteriors, 9 float64 N×n̄ matrices while they
+ * are formed, and 3 n̄×n̄ for G: 8·(9N·n̄ + 3n̄²) bytes.
+ */
+export function coPosteriorMemory(nbar: number): MemoryEstimate {
+  return {
+    bytes: (n) => FLOAT64_BYTES * (9 * n * nbar + 3 * nbar * nbar),
+    formula: `9 dense N×n̄ float64 matrices and 3 n̄×n̄, 8·(9N·n̄ + 3n̄²) bytes (n̄ = ${nbar})`,
+  };
+}
+
+/**
+ * The peak memory of `nystromKernel` for N vertices, n̄ natural points in d
+ * dimensions: that of `augmentationGraph`, whose log-weights it then turns
+ * into M with at most 3 N×N float64 alive.
+ */
+export function nystromKernelMemory(nbar: number, d: number): MemoryEstimate {
+  return augmentationGraphMemory(nbar, d);
+}
+
+/**
  * G = ΦᵀΦ/N, n̄×n̄ float64 (see the file comment): G_ab = (1/N)·Σᵢ π(a|xᵢ)·π(b|xᵢ)/√(p_a·p_b)
  * with the posterior π(a|x) = p_a·A(x|a)/p(x) from a row-wise softmax in log
  * space. Its non-zero eigenvalues are those of `nystromKernel` on the same
@@ -112,6 +134,13 @@ export function coPosteriorMatrix(o: NystromKernelOptions): Tensor {
   const { natural, vertices, sigma } = o;
   const nbar = natural.shape[0] as number;
   const n = vertices.shape[0] as number;
+  checkDenseMemory({
+    owner: 'coPosteriorMatrix',
+    key: 'vertices',
+    n,
+    estimate: coPosteriorMemory(nbar),
+    alternative: 'fewer vertices or natural points (the N×n̄ posterior is dense)',
+  });
   return tidy(() => {
     const xb = natural.double();
     const center = xb.mean(0, true);
@@ -138,8 +167,18 @@ export function nystromKernel(o: NystromKernelOptions): NystromKernel {
   const { natural, vertices, sigma } = o;
   const nbar = natural.shape[0] as number;
   const n = vertices.shape[0] as number;
+  checkDenseMemory({
+    owner: 'nystromKernel',
+    key: 'vertices',
+    n,
+    estimate: nystromKernelMemory(nbar, natural.shape[1] as number),
+    alternative: 'fewer vertices (the Nyström matrix is dense)',
+  });
   return tidy(() => {
     const g = augmentationGraph({ natural, vertices, sigma, probabilities: p });
+    // Only the log-weights are needed: free the graph's two other N×N matrices now.
+    g.graph.weights.dispose();
+    g.normalizedAdjacency.dispose();
     // Zero-probability points contribute nothing to p(x); drop them so log 0 never enters.
     const keepIdx: number[] = [];
     for (let i = 0; i < nbar; i++) if ((p[i] as number) > 0) keepIdx.push(i);
@@ -152,8 +191,12 @@ export function nystromKernel(o: NystromKernelOptions): NystromKernel {
       Float64Array.from(keepIdx, (i) => p[i] as number),
     );
     const lm = logMarginal.reshape(n, 1);
-    let logM = g.logWeights.sub(lm).sub(lm.reshape(1, n)).sub(Math.log(n));
-    logM = logM.add(logM.t()).mul(0.5); // exact symmetry for eigh
-    return { matrix: logM.exp(), logMarginal };
+    // In place where possible: x − a − b − c, then (X + Xᵀ)/2 (exact symmetry for eigh), then exp.
+    const logM = g.logWeights.sub(lm).sub_(lm.reshape(1, n)).sub_(Math.log(n));
+    g.logWeights.dispose();
+    const matrix = logM.add(logM.t()).mul_(0.5);
+    logM.dispose();
+    opT('aten::exp_', [matrix]);
+    return { matrix, logMarginal };
   });
 }

@@ -35,6 +35,7 @@ import {
   type Schema,
   type Sources,
   seed,
+  show,
   unitInterval,
 } from '../options/index.ts';
 import { ENCODER_NAMES, type EncoderConfig, type EncoderName, encoderScale } from './encoder-factory.ts';
@@ -261,16 +262,17 @@ export function resolvePretrainConfig(
   o: { sources?: Sources } = {},
 ): PretrainConfig {
   if (!isPlainObject(settings))
-    throw new OptionError(`pretrain: settings must be an object, got ${JSON.stringify(settings)}`);
+    throw new OptionError(`pretrain: settings must be a mapping of option names to values, got ${show(settings)}`);
   const given: Record<string, unknown> = { ...settings };
+  const sources = o.sources;
   if (typeof given.method === 'string') given.method = { name: given.method };
   if (given.version !== undefined && given.version !== 1 && given.version !== 2) {
+    const src = sources?.get('version');
     throw new OptionError(
-      `pretrain: version must be 1 or 2 (a config this specl can read), got ${JSON.stringify(given.version)}`,
+      `${src ? `${src}: ` : ''}pretrain: version must be 1 or 2 (a config this specl can read), got ${show(given.version)}`,
     );
   }
   delete given.version;
-  const sources = o.sources;
   const methodName = (early(pretrainSchema('spectral'), given, 'method.name', sources) ?? 'spectral') as MethodName;
   const def = methodDefinition(methodName);
   const encoder = (early(PRETRAIN_OPTIONS, given, 'encoder.name', sources) ?? 'convnet') as EncoderName;

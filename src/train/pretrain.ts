@@ -6,29 +6,50 @@
  * The trainer knows nothing about any particular method (src/methods).
  */
 import { join } from 'node:path';
-import { deriveSeed, presetFromName, ViewLoader } from '../augment/index.ts';
-import { type LabeledDataset, loadDataset, normalizationStats, subsetOf } from '../data/index.ts';
+import { deriveSeed, type Pipeline, presetFromName, ViewLoader } from '../augment/index.ts';
+import { checkImageSide, type LabeledDataset, loadDataset, normalizationStats, subsetOf } from '../data/index.ts';
 import { type EncoderEvaluation, type EvalProgress, evaluateEncoder, knnMonitor } from '../eval/index.ts';
 import { createMethod } from '../methods/index.ts';
 import type { Method } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
 import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
 import { Generator, randperm, tidy } from '../tensor/index.ts';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.ts';
+import {
+  findLatestCheckpoint,
+  latestCheckpoint,
+  loadCheckpoint,
+  pointLatestAt,
+  saveCheckpoint,
+  type TrainerPosition,
+} from './checkpoint.ts';
 import { embeddingSpread } from './collapse.ts';
 import { createEncoder } from './encoder-factory.ts';
+import { loadRunConfig } from './load-run.ts';
 import {
   type DataFacts,
   type PretrainConfig,
   type PretrainSettings,
   resolvePretrainConfig,
-  upgradeConfig,
 } from './pretrain-config.ts';
-import { RunFolder } from './run-folder.ts';
+import { type MetricLine, RunFolder } from './run-folder.ts';
+import type { RunLock } from './run-lock.ts';
 
 /** What the trainer reports as it goes (the CLI draws its progress bar from these). */
 export type PretrainEvent =
-  | { type: 'start'; dir: string; config: PretrainConfig; resumedAt: number | null; stepsPerEpoch: number }
+  | {
+      type: 'start';
+      dir: string;
+      config: PretrainConfig;
+      resumedAt: number | null;
+      stepsPerEpoch: number;
+      /**
+       * What starting had to repair, each in a sentence for the user (also an
+       * event line in metrics.jsonl): a checkpoint recovered without a usable
+       * latest.json, a dead process's lock taken over, metrics lines from
+       * before the first checkpoint dropped by a restart. Empty on a clean start.
+       */
+      notices: string[];
+    }
   | { type: 'plan'; totalSteps: number; secondsPerStep: number }
   | {
       type: 'step';
@@ -113,8 +134,19 @@ function withTrainSize(data: LabeledDataset, config: PretrainConfig): LabeledDat
   return { ...data, train };
 }
 
-/** Everything a run trains, built from its config (the same on a fresh start and on resume). */
-function build(config: PretrainConfig, numClasses: number) {
+/** What a run trains. */
+export interface RunParts {
+  encoder: ImageEncoder;
+  method: Method;
+  optimizer: Optimizer;
+}
+
+/**
+ * Everything a run trains, built from its config (the same on a fresh start
+ * and on resume): the encoder, the method with its heads, and the optimizer,
+ * in their state at step 0.
+ */
+export function buildRunParts(config: PretrainConfig, numClasses: number): RunParts {
   const gen = new Generator(config.seed);
   const encoder = createEncoder(config.encoder, gen);
   const method = createMethod(config.method, {
@@ -135,24 +167,75 @@ function build(config: PretrainConfig, numClasses: number) {
 /**
  * Pretrains an encoder with a method on a dataset and writes a new run
  * folder: config.json (the resolved config, exactly what runs), metrics.jsonl,
- * checkpoints, encoder.safetensors and summary.json.
+ * checkpoints, encoder.safetensors and summary.json. Everything that can fail
+ * on these settings and this data (the parts, the augmentation on a few of the
+ * images, the loader, the monitor) is built before the folder is created; a
+ * failure after that and before the first checkpoint removes what this call
+ * created, so the same `out` can be used again. The folder's lock is held
+ * throughout.
  */
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   return withData(o.data, o.settings.dataset ?? 'mnist', async (data) => {
     // The spec as given (`cifar10:DIR` keeps its folder) so that resume and probe reload the same data.
     const settings = { ...o.settings, dataset: o.data ? data.name : (o.settings.dataset ?? 'mnist') };
+    checkHasImages(data, settings.dataset);
     const config = resolvePretrainConfig(settings, dataFacts(data), { sources: o.sources });
     const folder = new RunFolder(o.out ?? join('runs', `${config.method.name}-${sanitize(data.name)}-${stamp()}`));
-    folder.create(config);
-    return start(o, folder, config, data, false);
+    return withPrepared(config, data, async (prepared) => {
+      const created = folder.create(config);
+      let checkpointed = false;
+      try {
+        return await run(o, folder, config, prepared, {
+          resuming: false,
+          lock: created.lock,
+          onCheckpoint: () => {
+            checkpointed = true;
+          },
+        });
+      } catch (e) {
+        // Nothing trained is kept yet: leave the folder as it was found, so a retry can use it.
+        if (!checkpointed) {
+          try {
+            created.discard();
+          } catch {
+            // the failure that stopped the run is the one to report
+          }
+        }
+        throw e;
+      } finally {
+        created.lock.release();
+      }
+    });
   });
 }
 
-/** Continues the run in `dir` from its latest checkpoint, exactly where it stopped (same config, same data). */
+/**
+ * Continues the run in `dir` from its latest checkpoint, exactly where it
+ * stopped (same config, same data), holding the folder's lock (a second
+ * writer is refused; a dead one's lock is taken over). Without a usable
+ * `checkpoints/latest.json` the newest complete step folder is taken (see
+ * `findLatestCheckpoint`) and the pointer repaired; without any checkpoint the
+ * run restarts from step 0 only when metrics.jsonl shows it never wrote one.
+ * What was repaired is in the 'start' event's `notices` and in metrics.jsonl.
+ */
 export async function resume(dir: string, o: RunControl = {}): Promise<PretrainResult> {
   const folder = new RunFolder(dir);
-  const config = upgradeConfig(folder.readConfig<unknown>());
-  return withData(o.data, config.dataset, (data) => start(o, folder, config, data, true));
+  const config = loadRunConfig(dir, { complete: true });
+  // Before the data is loaded: a second writer is told at once.
+  const lock = folder.lock();
+  try {
+    return await withData(o.data, config.dataset, (data) =>
+      withPrepared(config, data, (prepared) => run(o, folder, config, prepared, { resuming: true, lock })),
+    );
+  } catch (e) {
+    // An error naming no file of the run comes from what config.json describes (its dataset, parts too large
+    // to allocate, an augmentation these images cannot take): say which file that is.
+    const m = e instanceof Error ? e.message : String(e);
+    if (m.includes(dir)) throw e;
+    throw new Error(`${folder.configPath}: ${m}`, { cause: e });
+  } finally {
+    lock.release();
+  }
 }
 
 /** Runs `fn` on `given` or on the dataset `name` loaded here (and freed after). */
@@ -169,55 +252,138 @@ async function withData<T>(
   }
 }
 
-/** Builds what the config says and trains it. */
-async function start(
-  o: RunControl,
-  folder: RunFolder,
+/** What a run needs besides its folder, all built before anything is written. */
+interface Prepared {
+  /** The dataset with the training split the run uses (`trainSize`). */
+  data: LabeledDataset;
+  parts: RunParts;
+  loader: ViewLoader;
+  monitor: ReturnType<typeof knnMonitor> | null;
+}
+
+/**
+ * Builds what the config says on this data and hands it to `fn`; whatever of
+ * it fails (no training images, a batch larger than the data, an
+ * augmentation that cannot make views of these images) fails here, before any
+ * file is written. The encoder and method outlive a successful `fn` (they are
+ * in its result); everything else is freed.
+ */
+async function withPrepared<T>(
   config: PretrainConfig,
   data: LabeledDataset,
-  resuming: boolean,
-): Promise<PretrainResult> {
+  fn: (p: Prepared) => Promise<T>,
+): Promise<T> {
+  checkHasImages(data, config.dataset);
+  checkEncoderFits(data, config);
   const train = withTrainSize(data, config);
   try {
-    const { encoder, method, optimizer } = build(config, train.classes.length);
+    const parts = buildRunParts(config, train.classes.length);
+    let loader: ViewLoader | null = null;
+    let monitor: Prepared['monitor'] = null;
     try {
-      return await run(o, resuming, folder, config, train, { encoder, method, optimizer });
+      const pipeline = presetFromName(config.augment.preset, {
+        mean: config.augment.mean,
+        std: config.augment.std,
+        sigma: config.augment.sigma ?? undefined,
+        size: train.train.images.shape[2] as number,
+      });
+      tryViews(pipeline, train, config);
+      loader = new ViewLoader({
+        data: parts.method.needsLabels ? train.train : { images: train.train.images },
+        pipeline,
+        batchSize: config.batchSize,
+        views: parts.method.views,
+        seed: config.seed,
+        worker: config.worker,
+      });
+      monitor = config.monitor.enabled ? knnMonitor(train, config.monitor, config.augment, config.seed) : null;
+      return await fn({ data: train, parts, loader, monitor });
     } catch (e) {
-      encoder.dispose();
-      method.dispose();
+      parts.encoder.dispose();
+      parts.method.dispose();
       throw e;
     } finally {
-      optimizer.dispose();
+      await loader?.close();
+      monitor?.dispose();
+      parts.optimizer.dispose();
     }
   } finally {
     if (train !== data) for (const t of [train.train.images, train.train.labels]) t.dispose();
   }
 }
 
+/** The ConvNet halves the image at each of its 2×2 max-pools: refuse images too small for them before training. */
+function checkEncoderFits(data: LabeledDataset, config: PretrainConfig): void {
+  const widths = config.encoder.name === 'convnet' ? config.encoder.widths : null;
+  if (!widths || widths.length < 2) return;
+  const side = 2 ** (widths.length - 1);
+  const why = `the ConvNet's ${widths.length - 1} 2×2 max-pools need it (encoder.widths ${JSON.stringify(widths)})`;
+  for (const split of [data.train, data.test])
+    if (split.images.shape[0] > 0) checkImageSide(split.images, `dataset '${config.dataset}'`, side, why);
+}
+
+function checkHasImages(data: LabeledDataset, name: string): void {
+  if (data.train.images.shape[0] === 0) throw new Error(`pretrain: dataset '${name}' has no training images`);
+}
+
+/**
+ * The length of a run with a time budget, planned at `step` after `seconds`
+ * of training: the steps done plus those that fit in the rest of
+ * `budgetSeconds` at `secondsPerStep` each, at least one more.
+ */
+export function plannedSteps(budgetSeconds: number, step: number, seconds: number, secondsPerStep: number): number {
+  return step + Math.max(1, Math.floor((budgetSeconds - seconds) / secondsPerStep));
+}
+
+/** Makes views of two training images, so that an augmentation that does not fit the images fails before the run starts. */
+function tryViews(pipeline: Pipeline, data: LabeledDataset, config: PretrainConfig): void {
+  const images = data.train.images;
+  try {
+    tidy(() => {
+      pipeline.views(images.narrow(0, 0, Math.min(2, images.shape[0] as number)), new Generator(0), 2);
+    });
+  } catch (e) {
+    throw new Error(
+      `pretrain: augment (preset ${config.augment.preset}) cannot make views of the ${images.shape.slice(1).join('×')} ` +
+        `images of '${config.dataset}': ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Why metrics.jsonl shows that the run wrote a checkpoint, or null when it
+ * shows none was written: an epoch line (each epoch end writes one), a step
+ * line at or past `checkpointSeconds` of training (one follows it), or a
+ * resume or recovery (there was one to resume from).
+ */
+function checkpointEvidence(lines: MetricLine[], config: PretrainConfig): string | null {
+  for (const l of lines) {
+    if (l.type === 'epoch') return `an epoch line at step ${l.step}: every epoch end writes a checkpoint`;
+    if (l.type === 'step' && typeof l.seconds === 'number' && l.seconds >= config.checkpointSeconds)
+      return `a step line at ${l.seconds.toFixed(1)} s of training, past checkpointSeconds (${config.checkpointSeconds} s)`;
+    if (l.type === 'event' && (l.event === 'resume' || l.event === 'recovered'))
+      return `a '${l.event}' event at step ${l.step}`;
+  }
+  return null;
+}
+
+/** How `run` starts: fresh or resuming, the lock it holds, whom to tell of each checkpoint. */
+interface RunStart {
+  resuming: boolean;
+  lock: RunLock;
+  onCheckpoint?: () => void;
+}
+
 async function run(
   o: RunControl,
-  resuming: boolean,
   folder: RunFolder,
   config: PretrainConfig,
-  data: LabeledDataset,
-  parts: { encoder: ImageEncoder; method: Method; optimizer: Optimizer },
+  prepared: Prepared,
+  how: RunStart,
 ): Promise<PretrainResult> {
+  const { data, parts, loader, monitor } = prepared;
   const { encoder, method, optimizer } = parts;
   const emit = o.onEvent ?? (() => {});
-  const pipeline = presetFromName(config.augment.preset, {
-    mean: config.augment.mean,
-    std: config.augment.std,
-    sigma: config.augment.sigma ?? undefined,
-    size: data.train.images.shape[2] as number,
-  });
-  const loader = new ViewLoader({
-    data: method.needsLabels ? data.train : { images: data.train.images },
-    pipeline,
-    batchSize: config.batchSize,
-    views: method.views,
-    seed: config.seed,
-    worker: config.worker,
-  });
   const stepsPerEpoch = loader.batchesPerEpoch;
   let pos: TrainerPosition = {
     step: 0,
@@ -228,16 +394,67 @@ async function run(
     images: 0,
   };
   let resumedAt: number | null = null;
-  if (resuming) {
-    const sub = latestCheckpoint(folder.checkpointsDir);
-    if (sub) {
-      pos = loadCheckpoint(sub, parts);
+  const notices: string[] = [];
+  const events: MetricLine[] = [];
+  if (how.resuming) {
+    // Throws, naming the folders, when step folders exist but none is complete: never restart over them.
+    const found = findLatestCheckpoint(folder.checkpointsDir);
+    if (found) {
+      pos = loadCheckpoint(found.path, parts);
+      // An epoch run plans its steps once: another count is a damaged trainer.json (a huge one trains for ever).
+      const planned = config.epochs === null ? null : config.epochs * stepsPerEpoch;
+      if (planned !== null && pos.totalSteps !== planned)
+        throw new Error(
+          `${join(found.path, 'trainer.json')}: field 'totalSteps' is ${pos.totalSteps} but config.json plans ` +
+            `${config.epochs} epochs × ${stepsPerEpoch} steps = ${planned}`,
+        );
       resumedAt = pos.step;
+      if (found.recovered !== null) {
+        pointLatestAt(folder.checkpointsDir, found.path);
+        notices.push(`resuming from ${found.path}: ${found.recovered}`);
+        events.push({
+          type: 'event',
+          step: pos.step,
+          event: 'recovered',
+          checkpoint: found.path,
+          reason: found.recovered,
+        });
+      }
+    } else {
+      // No checkpoint at all. Restarting from step 0 loses nothing only if none was ever written: the run
+      // is seeded, so the metrics lines before the first checkpoint come back identical (but for their
+      // `seconds`). If metrics.jsonl shows a checkpoint existed, its weights are gone (a deleted or
+      // unmounted checkpoints folder) and a restart would overwrite the record of that training: refuse.
+      const lines = folder.readMetrics();
+      const evidence = checkpointEvidence(lines, config);
+      if (evidence !== null)
+        throw new Error(
+          `${folder.dir}: ${folder.checkpointsDir} holds no checkpoint, but ${folder.metricsPath} shows the run wrote one ` +
+            `(${evidence}); its weights are lost. Restore the checkpoints, or start a new run ` +
+            `(to train this one again from step 0, delete ${folder.metricsPath} first).`,
+        );
+      const dropped = lines.filter((l) => l.type === 'step' && l.step > 0);
+      if (dropped.length > 0) {
+        const upTo = Math.max(...dropped.map((l) => l.step));
+        notices.push(
+          `no checkpoint yet: restarting from step 0; the ${dropped.length} step lines up to step ${upTo} in ` +
+            `${folder.metricsPath} (all before the first checkpoint) are written again`,
+        );
+        events.push({ type: 'event', step: 0, event: 'dropped', lines: dropped.length, upTo });
+      }
     }
     folder.truncateMetrics(pos.step);
     folder.log({ type: 'event', step: pos.step, event: resumedAt === null ? 'restart' : 'resume' });
   }
-  emit({ type: 'start', dir: folder.dir, config, resumedAt, stepsPerEpoch });
+  const stale = how.lock.tookOver;
+  if (stale !== null) {
+    notices.push(
+      `took over ${how.lock.path} from a process that is gone (pid ${stale.pid} on ${stale.host}, since ${stale.started})`,
+    );
+    events.push({ type: 'event', step: pos.step, event: 'lock-taken-over', ...stale });
+  }
+  for (const e of events) folder.log(e);
+  emit({ type: 'start', dir: folder.dir, config, resumedAt, stepsPerEpoch, notices });
   const budget = config.minutes === null ? null : config.minutes * 60;
   // With a time budget the plan is made after a few measured steps; until then a provisional one.
   const planAt = Math.min(20, stepsPerEpoch);
@@ -255,14 +472,15 @@ async function run(
     folder.log({ type: 'event', step: pos.step, event: 'plan', totalSteps, secondsPerStep });
     emit({ type: 'plan', totalSteps, secondsPerStep });
   };
-  const monitor = config.monitor.enabled ? knnMonitor(data, config.monitor, config.augment, config.seed) : null;
   let lastCheckpoint = performance.now();
-  let lastCheckpointStep = -1;
+  // A resumed run holds its checkpoint's state already: stopping again at once writes none.
+  let lastCheckpointStep = resumedAt ?? -1;
   let finalLoss = Number.NaN;
   let interrupted = false;
   const spreads: number[] = [];
   const checkpoint = () => {
     saveCheckpoint(folder.checkpointsDir, parts, pos);
+    how.onCheckpoint?.();
     lastCheckpoint = performance.now();
     lastCheckpointStep = pos.step;
     emit({ type: 'checkpoint', step: pos.step });
@@ -293,11 +511,21 @@ async function run(
         });
         batch.dispose();
         if (!Number.isFinite(r.loss)) {
-          const last = latestCheckpoint(folder.checkpointsDir);
+          let last: string | null = null;
+          try {
+            last = latestCheckpoint(folder.checkpointsDir);
+          } catch {
+            // the message below still says what happened
+          }
           folder.log({ type: 'event', step: pos.step, event: 'nan', loss: String(r.loss) });
           throw new Error(
             `pretrain: the loss became ${r.loss} at step ${pos.step} (epoch ${pos.epoch}, batch ${pos.batch}); ` +
-              `the weights before it are kept${last ? ` in ${last}` : ''}. Lower the learning rate (now ${config.optimizer.lr}) or check the data.`,
+              (last
+                ? `the last checkpoint before it is kept in ${last}`
+                : how.resuming
+                  ? 'the run has no checkpoint yet'
+                  : 'no checkpoint was written yet, so what the run wrote is removed') +
+              `. Lower the learning rate (now ${config.optimizer.lr}) or check the data.`,
           );
         }
         method.afterStep(encoder, ctx);
@@ -334,7 +562,7 @@ async function run(
           if (pos.step === planAt + 1) {
             const perStep = (pos.seconds - planStart) / planAt;
             // 10 % of the budget is kept for the per-epoch monitor.
-            plan(Math.max(pos.step + 1, Math.floor((budget * 0.9 - pos.seconds) / perStep) + pos.step), perStep);
+            plan(plannedSteps(budget * 0.9, pos.step, pos.seconds, perStep), perStep);
             planned = true;
           }
         }
@@ -345,7 +573,9 @@ async function run(
           break outer;
         }
         if (pos.step >= pos.totalSteps) break;
-        if ((performance.now() - lastCheckpoint) / 1000 >= config.checkpointSeconds) checkpoint();
+        // (the epoch's last batch: the epoch end just below writes the checkpoint, with the next epoch's position)
+        if (pos.batch < stepsPerEpoch && (performance.now() - lastCheckpoint) / 1000 >= config.checkpointSeconds)
+          checkpoint();
       }
       if (pos.batch >= stepsPerEpoch || pos.step >= pos.totalSteps) {
         const knn = monitor ? monitor(encoder) : null;
@@ -366,7 +596,7 @@ async function run(
         // included (the first plan, from 20 warm-up steps, runs slow); the rest of the cosine follows it.
         if (budget !== null && resumedAt === null && pos.step < pos.totalSteps && pos.step > planAt + 1) {
           const perStep = (pos.seconds - planStart) / (pos.step - 1);
-          const total = pos.step + Math.max(1, Math.floor((budget * 0.98 - pos.seconds) / perStep));
+          const total = plannedSteps(budget * 0.98, pos.step, pos.seconds, perStep);
           if (Math.abs(total - pos.totalSteps) > 0.02 * pos.totalSteps) plan(total, perStep);
         }
       }
@@ -375,7 +605,6 @@ async function run(
     if (lastCheckpointStep !== pos.step) checkpoint();
   } finally {
     await loader.close();
-    monitor?.dispose();
   }
   if (interrupted) {
     folder.log({ type: 'event', step: pos.step, event: 'interrupted' });

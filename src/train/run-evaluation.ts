@@ -13,12 +13,13 @@ import {
   DEFAULT_KNN,
   type FeatureKind,
   type LabelEfficiencyRow,
+  NonFiniteFeaturesError,
   type ProbeStop,
 } from '../eval/index.ts';
 import type { ImageEncoder } from '../nn/index.ts';
 import { Generator } from '../tensor/index.ts';
 import { createEncoder, type EncoderName } from './encoder-factory.ts';
-import { loadRunConfig, loadRunDataset, loadRunEncoder } from './load-run.ts';
+import { checkFiniteWeights, loadRunConfig, loadRunDataset, loadRunEncoder } from './load-run.ts';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { RunFolder } from './run-folder.ts';
 
@@ -117,6 +118,8 @@ export function featureLabel(kind: FeatureKind, dim: number, config: PretrainCon
  * seeded with its seed) and writes the results: probe.json when the probe
  * ran, knn.json when the kNN ran, and the encoder's numbers into
  * summary.json's `evaluation` (`linearProbe`, `knn`; the other field is kept).
+ * Weights or encoder features that are not finite are errors naming the
+ * weights file, raised before anything is written.
  */
 export async function evaluateRun(o: RunEvaluationOptions): Promise<RunEvaluation> {
   const { dir, encoder: given, weights: givenWeights, data: givenData, ...settings } = o;
@@ -125,12 +128,23 @@ export async function evaluateRun(o: RunEvaluationOptions): Promise<RunEvaluatio
   const config = loaded?.config ?? loadRunConfig(dir);
   const encoder = given ?? (loaded?.encoder as ImageEncoder);
   const weights = loaded?.weights ?? givenWeights ?? folder.encoderPath;
+  // Before the baselines' minutes of work: NaN weights make every feature NaN (loadRunEncoder checked its own).
+  if (given) checkFiniteWeights(given, weights);
   const random = createEncoder(config.encoder, new Generator(config.seed));
   let data: LabeledDataset | undefined = givenData;
   let comparison: ComparisonRow[];
   try {
-    data ??= await loadRunDataset(config);
+    if (!data) {
+      const dataset = config.dataset;
+      settings.onProgress?.({ phase: 'dataset', dataset, done: 0, total: null });
+      data = await loadRunDataset(config, (p) => settings.onProgress?.({ phase: 'dataset', dataset, ...p }));
+    }
     comparison = compareWithBaselines({ ...settings, encoder, randomEncoder: random, data, norm: config.augment });
+  } catch (e) {
+    // eval/ knows no files: the encoder's weights are where its features come from.
+    if (e instanceof NonFiniteFeaturesError && e.features === 'encoder')
+      throw new Error(`${weights}: the weights are finite, but the features they give are not: ${e.detail}`);
+    throw e;
   } finally {
     random.dispose();
     loaded?.encoder.dispose();

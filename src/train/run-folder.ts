@@ -1,21 +1,97 @@
 /**
  * A run's folder on disk:
  *   config.json      everything needed to rerun it (seed included)
- *   metrics.jsonl    one JSON line per logged step and per epoch
+ *   metrics.jsonl    one JSON line per logged step and per epoch, and event lines
  *   checkpoints/     latest.json → step-NNNNNNN/{model,optimizer}.safetensors + trainer.json
+ *   lock             while a process writes the run: {pid, host, started} (src/train/run-lock.ts)
  *   encoder.safetensors, summary.json   at the end
  *   probe.json, knn.json   the evaluation beside its baselines (specl probe / knn / demo)
  * Every file is written to a temporary name and renamed; metrics lines are
  * appended whole, and a resumed run first drops lines past its checkpoint.
+ *
+ * One process writes a run at a time: `create` and `lock` take the folder's
+ * lock, a second writer is refused with the holder's pid, and the lock of a
+ * process that died (SIGKILL) is taken over, the taker told so. `create`
+ * makes only what it reports, and its `discard` removes exactly that, so a
+ * start that fails before its first checkpoint leaves the folder as it found
+ * it and the same folder can be used again. Resuming a run whose
+ * `checkpoints/latest.json` is missing or names an incomplete folder
+ * recovers from the newest complete step folder and logs a `recovered` event
+ * (src/train/checkpoint.ts), or refuses; it never restarts over a checkpoint.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.ts';
+import { lockRun, osReason, type RunLock } from './run-lock.ts';
 
 export interface MetricLine {
   type: 'step' | 'epoch' | 'event';
   step: number;
   [field: string]: unknown;
+}
+
+/** What `RunFolder.create` made: the run's lock (held), and how to undo it all. */
+export interface RunCreation {
+  lock: RunLock;
+  /** Removes what `create` made (files, the checkpoints folder, folders it created) and releases the lock. */
+  discard(): void;
+}
+
+const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException).code ?? '';
+
+/**
+ * Makes `dir` and its missing parents one by one (`mkdirSync(…, {recursive})`
+ * reports a read-only parent as ENOENT, and under /proc never returns) and
+ * returns those it made, outermost first. Errors name `dir`, what failed and why.
+ */
+function makeFolders(dir: string): string[] {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(p).isDirectory())
+        throw new Error(`${dir}: cannot create the run folder (${p} exists and is not a folder)`);
+      break;
+    } catch (e) {
+      const code = errnoOf(e);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(p) === p) {
+        if (code) throw new Error(`${dir}: cannot create the run folder (cannot read ${p}: ${osReason(e)})`);
+        throw e;
+      }
+      missing.unshift(p);
+      p = dirname(p);
+    }
+  }
+  const made: string[] = [];
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+      made.push(m);
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST' && statSync(m).isDirectory()) continue; // made by someone else meanwhile
+      for (const d of made.reverse()) rmdirQuiet(d);
+      throw new Error(`${dir}: cannot create the run folder (mkdir ${m}: ${osReason(e)})`, { cause: e });
+    }
+  }
+  return made;
+}
+
+/** Removes an empty folder; leaves one that is not empty (something not ours is in it). */
+function rmdirQuiet(d: string): void {
+  try {
+    rmdirSync(d);
+  } catch {
+    // not empty, or gone
+  }
 }
 
 export class RunFolder {
@@ -45,15 +121,64 @@ export class RunFolder {
     return join(this.dir, 'knn.json');
   }
 
-  /** Creates the folder for a new run; refuses one that already holds a run. */
-  create(config: object): void {
-    if (existsSync(this.configPath))
-      throw new Error(
-        `${this.dir}: already holds a run (config.json); pass --resume to continue it or choose another --out`,
-      );
-    mkdirSync(this.checkpointsDir, { recursive: true });
-    writeJsonAtomic(this.configPath, config);
-    writeFileSync(this.metricsPath, '');
+  /**
+   * Creates the folder for a new run (parents included), takes its lock and
+   * writes config.json and an empty metrics.jsonl; refuses a folder that
+   * already holds a run, one it cannot create and one it cannot write, naming
+   * the folder and the OS's reason. The caller releases the lock when done,
+   * or calls `discard` to undo everything this call made.
+   */
+  create(config: object): RunCreation {
+    const made = makeFolders(this.dir);
+    const undoFolders = () => {
+      for (const d of made.reverse()) rmdirQuiet(d);
+    };
+    let lock: RunLock;
+    try {
+      lock = lockRun(this.dir);
+    } catch (e) {
+      undoFolders();
+      throw e;
+    }
+    const created: string[] = [];
+    let discarded = false;
+    const discard = () => {
+      if (discarded) return;
+      discarded = true;
+      for (const p of created.reverse()) rmSync(p, { recursive: true, force: true });
+      lock.release();
+      undoFolders();
+    };
+    try {
+      for (const p of [this.configPath, this.metricsPath])
+        if (existsSync(p))
+          throw new Error(
+            `${this.dir}: already holds a run (${p.slice(this.dir.length + 1)}); pass --resume to continue it or choose another --out`,
+          );
+      if (!existsSync(this.checkpointsDir)) {
+        mkdirSync(this.checkpointsDir);
+        created.push(this.checkpointsDir);
+      }
+      writeJsonAtomic(this.configPath, config);
+      created.push(this.configPath);
+      writeFileSync(this.metricsPath, '', { flag: 'wx' });
+      created.push(this.metricsPath);
+    } catch (e) {
+      discard();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code) throw new Error(`${this.dir}: the run folder is not writable (${osReason(e)})`, { cause: e });
+      throw e;
+    }
+    return { lock, discard };
+  }
+
+  /**
+   * Takes the lock of this existing run (see src/train/run-lock.ts): for any
+   * command that writes into it (resume; probe and knn writing their reports).
+   * Call `release()` on the result when done, in a `finally`.
+   */
+  lock(): RunLock {
+    return lockRun(this.dir);
   }
 
   /** The config of an existing run. */

@@ -6,7 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { didYouMean, flatten, isPlainObject, leafKeys, OptionError, type Schema, setPath } from '../options/index.ts';
+import {
+  didYouMean,
+  flatten,
+  isPlainObject,
+  leafKeys,
+  OptionError,
+  type Schema,
+  setPath,
+  show,
+} from '../options/index.ts';
 
 /** The object a YAML or JSON settings file holds (its top level must be a mapping). */
 export function readSettingsFile(path: string): Record<string, unknown> {
@@ -19,22 +28,64 @@ export function readSettingsFile(path: string): Record<string, unknown> {
       `${path}: cannot read the settings file (${code === 'ENOENT' ? 'no such file' : ((e as Error).message ?? code)})`,
     );
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // The parser reports (or throws) a stack overflow on deep nesting, and toJS throws on alias bombs and
+  // self-referring merges: all of them become a message naming the file.
+  const plain = (m: string): string => (/Maximum call stack/.test(m) ? 'nested too deeply' : m);
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    throw new OptionError(`${path}: not valid YAML or JSON: ${plain((e as Error).message)}`);
+  }
   const err = doc.errors[0];
   if (err) {
     const at = err.linePos?.[0];
     throw new OptionError(
-      `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML or JSON: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+      `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML or JSON: ${plain((err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''))}`,
     );
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    const m = (e as Error).message;
+    const why =
+      e instanceof RangeError
+        ? 'an anchor refers to itself, or the document is nested too deeply'
+        : /alias count/i.test(m)
+          ? `too many aliases (over 100 expanded: ${m})`
+          : m;
+    throw new OptionError(`${path}: not valid settings: ${why}`);
+  }
+  const loop = cycleAt(value);
+  if (loop !== null)
+    throw new OptionError(
+      `${path}: not valid settings: the value at '${loop}' contains itself (an alias inside its own anchor)`,
+    );
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) {
     throw new OptionError(
-      `${path}: a settings file must hold a mapping of option names to values, got ${typeof value}`,
+      `${path}: a settings file must hold a mapping of option names to values, got ${Array.isArray(value) ? `a list ${show(value)}` : show(value)}`,
     );
   }
   return value;
+}
+
+/** The dotted path at which `v` contains itself (a YAML alias may point into its own anchor), or null. */
+function cycleAt(v: unknown): string | null {
+  const open = new Set<object>();
+  const walk = (x: unknown, at: string): string | null => {
+    if (x === null || typeof x !== 'object') return null;
+    if (open.has(x)) return at;
+    open.add(x);
+    for (const [k, y] of Object.entries(x)) {
+      const found = walk(y, at ? `${at}.${k}` : k);
+      if (found !== null) return found;
+    }
+    open.delete(x);
+    return null;
+  };
+  return walk(v, '');
 }
 
 /** `key=value` split at the first `=`; the key checked to be a dotted name. */
@@ -69,7 +120,16 @@ export function applyOverride(
   return setPath(settings, key, value);
 }
 
-/** Every leaf key of `settings` mapped to `source` (for messages that say where a value came from). */
+/**
+ * Every key of `settings` — leaves and the groups above them — mapped to
+ * `source` (for messages that say where a value came from; an unknown group
+ * is reported by its own key).
+ */
 export function sourcesOf(settings: Record<string, unknown>, source: string): Map<string, string> {
-  return new Map(leafKeys(settings).map((k) => [k, source]));
+  const keys = new Set<string>();
+  for (const leaf of leafKeys(settings)) {
+    const parts = leaf.split('.');
+    for (let i = 1; i <= parts.length; i++) keys.add(parts.slice(0, i).join('.'));
+  }
+  return new Map([...keys].map((k) => [k, source]));
 }

@@ -192,22 +192,35 @@ describe('presets', () => {
     });
   });
 
-  test('the CIFAR preset on 512 images of 3×32×32 takes well under 100 ms per view', () => {
+  // Its speed is bench/augment.ts's business (a wall-clock bound fails on a loaded machine): timed here, not asserted.
+  test('the CIFAR preset on 512 images of 3×32×32: one batched call, per-image draws, reproducible', (t) => {
     tidy(() => {
       const p = presets.cifar();
-      const x = uint8Images(512, 3, 32, 32);
-      const g = new Generator(0);
-      tidy(() => p.apply(x, g)); // warm-up
+      // 256 distinct images, each twice: the copies must get views of their own (per-sample parameters)
+      const half = uint8Images(256, 3, 32, 32);
+      const x = tensor(
+        new Uint8Array([...(half.data() as Uint8Array), ...(half.data() as Uint8Array)]),
+        [512, 3, 32, 32],
+      );
       const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
+      const runs: Tensor[] = [];
+      for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
-        tidy(() => p.apply(x, g));
+        runs.push(p.apply(x, new Generator(11)));
         times.push(performance.now() - t0);
       }
-      const best = Math.min(...times);
-      console.log(`cifar preset, 512×3×32×32: best ${best.toFixed(1)} ms, all ${times.map((t) => t.toFixed(1))}`);
-      // Generous bound (a busy shared machine); typical is about 35 ms on 2 threads.
-      assert.ok(best < 250, `best of 5: ${best} ms`);
+      const v = runs[0] as Tensor;
+      assert.deepEqual(v.shape, [512, 3, 32, 32]);
+      assert.equal(v.dtype, 'float32');
+      assert.ok(v.isfinite().all().item(), 'finite views');
+      for (const r of runs.slice(1)) assert.ok(same(r, v), 'the same generator seed gives the same views');
+      const first = v.narrow(0, 0, 256);
+      const second = v.narrow(0, 256, 256);
+      const differing = first.sub(second).abs().sum([1, 2, 3]).gt(1e-3).sum().item();
+      assert.equal(differing, 256, 'both copies of every image get views of their own');
+      t.diagnostic(
+        `cifar preset, 512×3×32×32: best ${Math.min(...times).toFixed(1)} ms, all ${times.map((x) => x.toFixed(1))}`,
+      );
     });
   });
 });

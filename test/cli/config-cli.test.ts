@@ -198,6 +198,41 @@ describe('--set, --config and --print-config', () => {
     assert.match(r.stderr, /missing\.yaml: cannot read the settings file \(no such file\)/);
   });
 
+  test('a wrong-shaped config file: the file, the key, what was expected and what it holds', () => {
+    const groups = (key: string, first: string) => `${key} must be a mapping of its options \\(${key}\\.${first}, `;
+    const cases: [string, string, string][] = [
+      ['string-number', 'batchSize: "128"\n', 'batchSize must be an integer ≥ 2, got "128" \\(a string\\)'],
+      ['null-encoder', 'encoder: null\n', `${groups('encoder', 'name')}.*\\), got null`],
+      ['number-encoder', 'encoder: 5\n', `${groups('encoder', 'name')}.*\\), got 5`],
+      ['list-optimizer', 'optimizer: []\n', `${groups('optimizer', 'name')}.*\\), got \\[\\]`],
+      ['null-method', 'method: null\n', `${groups('method', 'name')}.*\\), got null`],
+      ['string-augment', 'augment: x\n', `${groups('augment', 'preset')}.*\\), got "x" \\(a string\\)`],
+      [
+        'misspelled',
+        'epoch: -1\n',
+        "unknown option 'epoch' \\(did you mean 'epochs'\\?\\); known: method, .*, epochs, .*",
+      ],
+      ['negative-epochs', 'epochs: -1\n', 'epochs must be a positive integer, or null, got -1'],
+      ['string-version', 'version: "2"\n', 'version must be 1 or 2 .*, got "2" \\(a string\\)'],
+    ];
+    for (const [name, text, expected] of cases) {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, text);
+      const r = specl('pretrain', '--config', file, '--print-config');
+      assert.equal(r.status, 1, `${name}: ${r.stdout}`);
+      assert.match(r.stderr, new RegExp(`^specl: ${file}: pretrain: ${expected}\n$`), name);
+    }
+    const list = join(dir, 'list.yaml');
+    writeFileSync(list, '- 1\n- 2\n');
+    const r = specl('pretrain', '--config', list, '--print-config');
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^specl: ${list}: a settings file must hold a mapping of option names to values, got a list \\[1,2\\]\n$`,
+      ),
+    );
+  });
+
   test('--config RUN/config.json reruns a run to identical weights; --print-config of it prints it back', () => {
     const first = join(dir, 'first');
     const args = ['--dataset', 'mnist', '--train-size', '512', '--epochs', '1', '--widths', '8,16'];

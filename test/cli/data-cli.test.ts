@@ -9,9 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { mnist } from '../../src/data/index.ts';
 import { writeCifar10 } from '../data/cifar-writer.ts';
+import { assertClose } from '../helpers/close.ts';
 import { Rng } from '../helpers/prng.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -19,6 +21,76 @@ const specl = (...args: string[]) =>
   spawnSync(process.execPath, [join(root, 'bin/specl.js'), ...args], { encoding: 'utf8', cwd: root, timeout: 120_000 });
 
 const MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
+interface SplitJson {
+  n: number;
+  shape: number[];
+  perClass: { name: string; count: number }[];
+  mean: number[];
+  std: number[];
+  min: number;
+  max: number;
+}
+
+/** Fashion-MNIST's class names, as its authors list them. */
+const FASHION_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+const FASHION_DIR = process.env.SPECL_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
+
+/** One split of the gzipped IDX files, read here: big-endian magic 0x0803 / 0x0801, dimensions, then bytes. */
+function idxSplit(prefix: 'train' | 't10k'): { pixels: Uint8Array; labels: number[] } {
+  const read = (f: string, magic: number, dims: number) => {
+    const b = gunzipSync(readFileSync(join(FASHION_DIR, `${prefix}-${f}.gz`)));
+    assert.equal(b.readUInt32BE(0), magic, `${f}: magic`);
+    return b.subarray(4 + 4 * dims);
+  };
+  const pixels = read('images-idx3-ubyte', 0x803, 3);
+  const labels = Array.from(read('labels-idx1-ubyte', 0x801, 1));
+  assert.equal(pixels.length, labels.length * 784);
+  return { pixels, labels };
+}
+
+/** Images per class 0…9. */
+const countsOf = (labels: number[]): number[] =>
+  Array.from({ length: 10 }, (_, k) => labels.filter((y) => y === k).length);
+
+/**
+ * Per-channel mean and population std on the [0, 1] scale, and the pixel
+ * range, of channel-planar images (C planes per image): exact integer sums
+ * Σp and Σp² (below 2^53 here), then mean = S/(255M), std = √(Q/M − (S/M)²)/255.
+ */
+function pixelStats(pixels: Uint8Array, channels: number) {
+  const plane = pixels.length === 0 ? 0 : channels === 1 ? 784 : 1024;
+  const sums = new Array<number>(channels).fill(0);
+  const squares = new Array<number>(channels).fill(0);
+  let min = 255;
+  let max = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const p = pixels[i] as number;
+    const c = Math.floor(i / plane) % channels;
+    sums[c] = (sums[c] as number) + p;
+    squares[c] = (squares[c] as number) + p * p;
+    if (p < min) min = p;
+    if (p > max) max = p;
+  }
+  const m = pixels.length / channels;
+  return {
+    mean: sums.map((s) => s / (255 * m)),
+    std: sums.map((s, c) => Math.sqrt((squares[c] as number) / m - (s / m) ** 2) / 255),
+    min: min / 255,
+    max: max / 255,
+  };
+}
+
 let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'specl-data-cli-'));
@@ -139,11 +211,67 @@ describe('specl data info', () => {
     assert.ok(Math.abs((info.train.std[0] as number) - 0.3081) < 5e-5);
   });
 
-  test('Fashion-MNIST as a table, 6000 images per class', () => {
+  test('Fashion-MNIST as a table: every count and statistic printed, against the IDX files read here', () => {
     const r = specl('data', 'info', '--dataset', 'fashion-mnist');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /fashion-mnist: 10 classes, images 1×28×28/);
-    assert.match(r.stdout, /Ankle boot\s+6000\s+1000/);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], 'fashion-mnist: 10 classes, images 1×28×28 (uint8)');
+    const splits = { train: idxSplit('train'), test: idxSplit('t10k') };
+    for (const [name, s] of Object.entries(splits)) {
+      const line = lines.find((l) => l.startsWith(`${name} `));
+      const m = /^\w+\s+(\d+) images\s+mean \[([\d.]+)\]\s+std \[([\d.]+)\]\s+range (\S+)…(\S+)$/.exec(line ?? '');
+      assert.ok(m, `a ${name} line in\n${r.stdout}`);
+      const st = pixelStats(s.pixels, 1);
+      assert.deepEqual(
+        m.slice(1),
+        [String(s.labels.length), st.mean[0]?.toFixed(4), st.std[0]?.toFixed(4), String(st.min), String(st.max)],
+        `${name}: n, mean, std, range`,
+      );
+    }
+    // one row per class: its name, then the train and test counts
+    const rows = lines.slice(lines.findIndex((l) => /^class\s+train\s+test$/.test(l)) + 1);
+    assert.deepEqual(
+      rows.map((l) => l.trim().split(/\s{3,}/)),
+      FASHION_NAMES.map((n, k) => [
+        n,
+        String(countsOf(splits.train.labels)[k]),
+        String(countsOf(splits.test.labels)[k]),
+      ]),
+    );
+  });
+
+  test('a CIFAR-10 folder as JSON: per-channel mean, std, range and counts from the bytes the test wrote', () => {
+    const root = join(dir, 'cifar-info');
+    const { train, test } = writeCifar10(root, new Rng(8), { train: [5, 3, 4, 2, 6], test: 7 });
+    const r = specl('data', 'info', '--dataset', `cifar10:${root}`, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout) as {
+      classes: string[];
+      train: SplitJson;
+      test: SplitJson;
+    };
+    assert.deepEqual(
+      info.classes,
+      Array.from({ length: 10 }, (_, i) => `class-${i}`),
+    );
+    for (const [name, records] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
+      const got = info[name];
+      const pixels = Buffer.concat(records.map((rec) => rec.pixels));
+      const st = pixelStats(pixels, 3);
+      assert.equal(got.n, records.length, `${name}: n`);
+      assert.deepEqual(got.shape, [3, 32, 32]);
+      assert.deepEqual(
+        got.perClass.map((c) => [c.name, c.count]),
+        countsOf(records.map((rec) => rec.labels[0] as number)).map((n, k) => [`class-${k}`, n]),
+        `${name}: counts per class`,
+      );
+      assertClose(got.mean, st.mean, { rtol: 1e-12 }, `${name}: mean per channel`);
+      assertClose(got.std, st.std, { rtol: 1e-12 }, `${name}: std per channel`);
+      assert.deepEqual([got.min, got.max], [st.min, st.max], `${name}: range`);
+    }
   });
 
   test('a missing CIFAR folder says where to get it; unknown subcommands are refused', () => {

@@ -135,3 +135,17 @@ test('label-efficiency fits are summed up in one line per feature set', () => {
     'label efficiency · spectral ConvNet: 2 fits, 1 converged; not converged: m = all seed 0 (stopped at 500: reached the cap of 500 iterations)',
   ]);
 });
+
+test('loading the dataset is a bar of its own: unknown total first, then images, ending at 100 %', () => {
+  const out = stream(false);
+  const r = evalProgressReporter(name, out);
+  r.onProgress({ phase: 'dataset', dataset: 'folder:/data/pics', done: 0, total: null });
+  for (let done = 1; done <= 40; done++)
+    r.onProgress({ phase: 'dataset', dataset: 'folder:/data/pics', done, total: 40 });
+  r.onProgress({ phase: 'features', features: 'pixels', split: 'train', done: 30, total: 30 });
+  r.finish();
+  const lines = out.text().trimEnd().split('\n');
+  assert.equal(lines.length, 2, out.text());
+  assert.match(lines[0] as string, /^dataset · folder:\/data\/pics █+ 100% {2}images 40\/40/);
+  assert.match(lines[1] as string, /^features · raw pixels · train █+ 100%/);
+});

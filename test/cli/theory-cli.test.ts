@@ -15,11 +15,12 @@ import sharp from 'sharp';
 import { theoryCommand } from '../../src/cli/theory.ts';
 import { CONNECTIVITY_OPTIONS } from '../../src/experiments/theory/connectivity.ts';
 import { LEARNED_OPTIONS } from '../../src/experiments/theory/learned.ts';
-import { OPTIMUM_OPTIONS } from '../../src/experiments/theory/optimum.ts';
+import { OPTIMUM_OPTIONS, optimumMemory } from '../../src/experiments/theory/optimum.ts';
 import { REAL_OPTIONS } from '../../src/experiments/theory/real.ts';
 import { SEPARABILITY_OPTIONS } from '../../src/experiments/theory/separability.ts';
 import type { Schema } from '../../src/options/index.ts';
 import { resolveOptions } from '../../src/options/index.ts';
+import { defaultMemoryLimit, formatBytes } from '../../src/theory/memory.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const specl = (...args: string[]) =>
@@ -298,7 +299,7 @@ describe('specl theory <check> --help states the defaults the checks use', () =>
       [['real', '--neighbors', '2.5'], /--neighbors must be a positive integer, got 2.5/],
       [
         ['connectivity', '--sigmas', '0.1,x'],
-        /--sigmas must be a non-empty list of finite numbers > 0, or null, got \[0.1,"x"\]/,
+        /--sigmas must be a non-empty list of numbers in \(0, 1e100\], or null, got \[0.1,"x"\]/,
       ],
       [['optimum', '--vertices', '1'], /--vertices must be an integer ≥ 2, got 1/],
       [['separability', '--train-fraction', '1'], /--train-fraction must be a number in \(0, 1\), got 1/],
@@ -309,6 +310,108 @@ describe('specl theory <check> --help states the defaults the checks use', () =>
       ],
     ];
     for (const [argv, re] of bad) await assert.rejects(printed(...argv, '--out', out), re, argv.join(' '));
+    assert.equal(existsSync(out), false);
+  });
+
+  test('extreme values: each is refused up front with the option, the valid range and why', async () => {
+    const out = join(dir, 'extremes');
+    const small = ['--vertices', '60', '--steps', '20'];
+    const bad: [string[], RegExp][] = [
+      // a negative number is a value, not a flag
+      [['optimum', '--manifolds', '-1'], /--manifolds must be a positive integer, got -1$/],
+      [['separability', '--seed', '-1'], /--seed must be a non-negative integer \(a seed\), got -1$/],
+      [
+        ['optimum', '--sigma', '1e308'],
+        /--sigma must be a number in \(0, 1e100\] \(σ² and squared distances over σ² are float64\), got 1e\+308$/,
+      ],
+      [['learned', '--sigma', '1e308'], /--sigma must be a number in \(0, 1e100\]/],
+      [['real', '--sigma', '1e308'], /--sigma must be a number in \(0, 1e100\]/],
+      [['connectivity', '--sigmas', '0.5,1e308'], /--sigmas must be a non-empty list of numbers in \(0, 1e100\]/],
+      [
+        ['optimum', '--separation', '1e308'],
+        /--separation must be a number in \[0, 1e100\] \(it scales the points' coordinates/,
+      ],
+      [['separability', '--curvature', '1e308'], /--curvature must be a number in \[0, 1e100\]/],
+      // σ far below the points' spread: the log-weights would be garbage
+      [
+        ['optimum', ...small, '--separation', '1e15'],
+        /augmentationGraph: sigma must be at least R\/1e6 = \S+ for points of radius R = \S+ about their centre \(the log-weights' error grows as 1e-16·\(R\/σ\)²; in the theory checks, a smaller separation or curvature also brings R down\), got 0\.5$/,
+      ],
+      [['optimum', ...small, '--sigma', '1e-9'], /augmentationGraph: sigma must be at least R\/1e6/],
+      [
+        ['optimum', ...small, '--manifolds', '1000000000000000'],
+        /theory optimum: manifolds must be at most the 15 natural points \(⌈vertices\/copies⌉: each manifold needs one\), got 1000000000000000$/,
+      ],
+      [
+        ['optimum', ...small, '--manifolds', '40', '--copies', '1'],
+        /theory optimum: manifolds must be at most 29 with max-k at its default 2r \(below vertices = 60\), got 40$/,
+      ],
+      [
+        ['optimum', ...small, '--copies', '1000000000000000'],
+        /theory optimum: copies must be an integer in \[1, vertices = 60\]/,
+      ],
+      [
+        ['optimum', ...small, '--ambient-dim', '1000000000000000'],
+        /theory optimum: ambientDim 1000000000000000 needs about .* of memory \(8·d·\(4·.* points .*\), more than the .* allowed .*; use at most \d+ ambientDim, or fewer vertices$/,
+      ],
+      [
+        ['optimum', ...small, '--init-scale', '1'],
+        /spectralLossDescent: the loss diverged at step \d+: lower lr 0\.1 \(stable below about 1\/\(4·λ_max\(A\)\), 0\.25 on a normalized adjacency\) or initScale 1 \(F₀ᵀF₀ ≈ N·s²·I, N·s² = 60\.0\)$/,
+      ],
+      [
+        ['optimum', ...small, '--init-scale', '1e200'],
+        /spectralLossDescent: the loss is not finite at the start: lower initScale 1e\+200/,
+      ],
+      [
+        ['separability', '--manifolds', '1'],
+        /theory separability: manifolds must be at least 2 with labels manifold: the probe separates classes, and each manifold is one \(labels subcluster splits each into sub-clusters\), got 1$/,
+      ],
+      [
+        ['separability', '--vertices', '80', '--manifolds', '1000000000000000'],
+        /theory separability: manifolds must be at most 20 \(the ⌈vertices\/copies⌉ natural points: each manifold needs one\), got 1000000000000000$/,
+      ],
+      [
+        ['separability', '--vertices', '80', '--copies', '1', '--manifolds', '30'],
+        /theory separability: maxK must be below vertices = 80 \(its default is 3 × the 30 classes\): give --max-k, got 90$/,
+      ],
+      [
+        ['connectivity', '--manifolds', '1'],
+        /--manifolds must be an integer ≥ 2 \(conductance across manifolds needs two\), got 1$/,
+      ],
+    ];
+    // (a RegExp is matched against String(error), "OptionError: …", so no ^)
+    for (const [argv, re] of bad) await assert.rejects(printed(...argv, '--out', out), re, argv.join(' '));
+    assert.equal(existsSync(out), false);
+  });
+
+  test('a vertex count no machine has: refused at once with the estimate, the limit and the sparse path', () => {
+    const out = join(dir, 'huge');
+    const r = specl('theory', 'optimum', '--vertices', '1000000', '--out', out);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(
+      r.stderr,
+      /^specl: theory optimum: vertices 1000000 needs about [\d.]+ TiB of memory \(5 dense N×N float64 matrices, 8·5·N² bytes \+ .*\), more than the [\d.]+ GiB allowed \(80 % of this machine's [\d.]+ GiB\); use at most \d+ vertices, or the sparse path for large graphs: specl theory separability --graph knn --eigs-method chebyshev/,
+    );
+    assert.equal(existsSync(out), false);
+  });
+
+  test('a big dense run says how much memory it will take before it starts', () => {
+    const out = join(dir, 'big');
+    // k = vertices is refused by the check after the notice, so nothing big runs here.
+    const r = specl('theory', 'optimum', '--vertices', '5000', '--k', '5000', '--out', out);
+    assert.equal(r.status, 1, r.stdout);
+    const bytes = optimumMemory(4, 3).bytes(5000); // 8·(5·5000² + 3·5000·1250 + 4·5000·3) + 128 MiB ≈ 1.2 GiB
+    assert.equal(bytes, 8 * 143_810_000 + 134_217_728);
+    if (bytes <= defaultMemoryLimit()) {
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^theory optimum: about ${formatBytes(bytes).replace('.', '\\.')} of memory at its peak \\(${formatBytes(defaultMemoryLimit()).replace('.', '\\.')} allowed\\); its dense eigendecomposition takes time growing as N³\nspecl: theory optimum: k must be "auto" or an integer in \\[1, 4999\\]`,
+        ),
+      );
+    } else assert.match(r.stderr, /^specl: theory optimum: vertices 5000 needs about/);
+    const small = specl('theory', 'optimum', '--vertices', '100', '--k', '100', '--out', out);
+    assert.match(small.stderr, /^specl: theory optimum: k must be/, 'no notice for a small run');
     assert.equal(existsSync(out), false);
   });
 });

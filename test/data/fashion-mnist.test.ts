@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { FASHION_MNIST_DEFAULT_DIR, fashionMnist, type LabeledDataset, mnist } from '../../src/data/index.ts';
 import type { Tensor } from '../../src/tensor/index.ts';
+import { idx } from './idx-writer.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'specl-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -78,16 +79,6 @@ test('MNIST: the official images per class of the train and test splits', () => 
     dispose(d);
   }
 });
-
-/** An unsigned-byte IDX file: magic 0x0000080N, N big-endian sizes, data. */
-function idx(shape: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * shape.length);
-  head.writeUInt32BE(0x800 + shape.length, 0);
-  shape.forEach((s, i) => {
-    head.writeUInt32BE(s, 4 + 4 * i);
-  });
-  return Buffer.concat([head, Buffer.from(data)]);
-}
 
 test('SPECL_FASHION_MNIST points to another folder; un-gzipped files are accepted', () => {
   const dir = join(tmp, 'fm');

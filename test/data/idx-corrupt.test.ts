@@ -10,20 +10,11 @@ import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { loadIdxSplit, readIdx } from '../../src/data/index.ts';
 import { Rng } from '../helpers/prng.ts';
+import { idx } from './idx-writer.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'specl-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** An unsigned-byte IDX file: magic 0x00 0x00 0x08 ndim, big-endian u32 sizes, data. */
-function idx(shape: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * shape.length);
-  head.writeUInt32BE(0x800 + shape.length, 0);
-  shape.forEach((s, i) => {
-    head.writeUInt32BE(s, 4 + 4 * i);
-  });
-  return Buffer.concat([head, Buffer.from(data)]);
-}
 
 function write(name: string, bytes: Buffer): string {
   const p = join(tmp, name);

@@ -158,11 +158,14 @@ test('progress: features of every split and set, each probe iteration with a non
     assert.equal(doneEvents.length, 1, `${kind}: one fit`);
     const end = doneEvents[0];
     assert.ok(end?.phase === 'probe-done');
-    assert.equal(iterations.length, row?.probe?.iterations, `${kind}: one event per L-BFGS iteration`);
+    // Iteration 0 when the fit starts, then one event per L-BFGS iteration.
+    assert.equal(iterations.length, (row?.probe?.iterations as number) + 1, `${kind}: one event per iteration`);
     assert.deepEqual(
       iterations.map((e) => (e.phase === 'probe' ? e.iteration : -1)),
-      Array.from({ length: iterations.length }, (_, i) => i + 1),
+      Array.from({ length: iterations.length }, (_, i) => i),
     );
+    // The start is W = 0, b = 0: every class equally likely, a cross-entropy of ln 10.
+    assert.equal(iterations[0]?.phase === 'probe' && iterations[0].loss, Math.log(10));
     const losses = iterations.map((e) => (e.phase === 'probe' ? e.loss : Number.NaN));
     assert.ok(
       losses.every((l, i) => i === 0 || l <= (losses[i - 1] as number)),
@@ -194,8 +197,8 @@ test('progress of a fit stopped by its iteration cap says not converged, as line
   assert.equal(r.stop, 'maxIterations');
   assert.equal(r.maxIterations, 3);
   assert.deepEqual(
-    events.map((e) => e.phase),
-    ['probe', 'probe', 'probe', 'probe-done'],
+    events.map((e) => (e.phase === 'probe' ? e.iteration : e.phase)),
+    [0, 1, 2, 3, 'probe-done'],
   );
   const end = events.at(-1);
   assert.ok(end?.phase === 'probe-done');
@@ -217,10 +220,11 @@ test('the SGD probe reports one event per epoch and ends with its schedule', () 
   assert.equal(r.stop, 'schedule');
   assert.deepEqual(
     events.map((e) => (e.phase === 'probe' ? e.iteration : e.phase)),
-    [1, 2, 3, 4, 'probe-done'],
+    [0, 1, 2, 3, 4, 'probe-done'],
   );
   const losses = events.flatMap((e) => (e.phase === 'probe' ? [e.loss] : []));
-  assert.ok((losses[3] as number) < (losses[0] as number), `epoch losses ${losses}`);
+  assert.equal(losses[0], Math.log(10), 'the start, W = 0');
+  assert.ok((losses[4] as number) < (losses[1] as number), `epoch losses ${losses}`);
 });
 
 test('knnMonitor: a fixed bank and queries; with all of both it is the kNN accuracy of the whole slice', () => {

@@ -12,7 +12,7 @@ import { tensor, tidy } from '../../src/tensor/index.ts';
 import { Rng } from '../helpers/prng.ts';
 import { blobs, toTensors } from './blobs.ts';
 
-test('raw-pixel probe on MNIST (first 10,000 train images, the 10,000 test images) reaches ≥ 90%', () => {
+test('raw-pixel probe on MNIST (first 10,000 train images, the 10,000 test images) reaches ≥ 90%', (t) => {
   // Multinomial logistic regression on MNIST pixels is known at ≈92% with the full training set.
   // With 10k images and 784 standardized pixels λ = 1e-4 overfits (≈89%, train ≈99.8%); λ = 1e-2 gives ≈91%.
   const ds = mnist();
@@ -30,7 +30,9 @@ test('raw-pixel probe on MNIST (first 10,000 train images, the 10,000 test image
   assert.ok(r.top1 >= 0.9, `test top-1 ${r.top1}`);
   assert.ok(r.trainTop1 > r.top1, `train ${r.trainTop1} vs test ${r.top1}`);
   assert.ok(r.converged, `${r.iterations} iterations`);
-  assert.ok(r.seconds < 60, `${r.seconds.toFixed(1)} s`);
+  // The work, not the wall clock (a loaded machine is slow, not wrong): it converges well inside its cap.
+  assert.ok(r.iterations < r.maxIterations, `${r.iterations} of ${r.maxIterations} iterations`);
+  t.diagnostic(`${r.iterations} L-BFGS iterations in ${r.seconds.toFixed(1)} s`);
   for (const t of [ds.train.images, ds.train.labels, ds.test.images, ds.test.labels]) t.dispose();
 });
 

@@ -1,22 +1,41 @@
 /**
  * Every method end to end on a tiny batch (a ConvNet on 2 views of 8 random
- * 1×28×28 images): a finite scalar loss, gradients on the encoder and the
- * heads, a falling loss over a few SGD steps on the fixed batch, and a
- * checkpoint round trip (encoder, heads, state tensors) that restores the
- * same next loss in a method built from other random weights.
+ * 1×28×28 images): `forward`'s loss equals the method's loss function (each
+ * checked against float64 loops in losses.test.ts and the second-moment and
+ * spectral tests) applied to the encoder and heads evaluated here by hand, on
+ * two different views, with non-default hyper-parameters and the method's
+ * state (target network, queue, prototypes) set explicitly; a finite scalar
+ * loss, gradients on the encoder and the heads, a falling loss over a few SGD
+ * steps on the fixed batch, and a checkpoint round trip (encoder, heads, state
+ * tensors) that restores the same next loss in a method built from other
+ * random weights.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  type BYOLOptions,
+  barlowTwinsLoss,
+  byolLoss,
   createMethod,
   defaultBatchSize,
+  infoNceQueueLoss,
   METHOD_NAMES,
   type Method,
   type MethodConfig,
+  type MoCoV2Options,
+  negativeCosineLoss,
+  ntXentLoss,
+  type SwAVOptions,
+  sinkhorn,
+  spectralContrastiveLoss,
+  swavLoss,
+  type VICRegOptions,
+  vicregLoss,
 } from '../../src/methods/index.ts';
-import { ConvNet, type ImageEncoder } from '../../src/nn/index.ts';
+import type { MethodName } from '../../src/methods/method.ts';
+import { ConvNet, entriesUnder, type ImageEncoder, MLP, type Module } from '../../src/nn/index.ts';
 import { SGD } from '../../src/optim/index.ts';
-import { Generator, noGrad, randint, randn, type Tensor, tensor, tidy } from '../../src/tensor/index.ts';
+import { cat, Generator, nnf, noGrad, randint, randn, type Tensor, tensor, tidy } from '../../src/tensor/index.ts';
 import { assertClose } from '../helpers/close.ts';
 import { infoNceReference, tensorRows } from './reference.ts';
 
@@ -50,6 +69,226 @@ const lossOf = (m: Method, e: ImageEncoder, batch: { views: Tensor[]; labels: Te
 /** Detached copies of a state dict, outside any scope. */
 const copyOf = (sd: Record<string, Tensor>): Record<string, Tensor> =>
   tidy(() => Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, t.clone().keep()])));
+
+// ---------------------------------------------------------------------------
+// forward() against the method's loss function on heads evaluated by hand
+
+const WIDTHS = [8, 16, 32];
+const HEADS = { hiddenDim: 64, outDim: 16 };
+
+/** Options away from the defaults, so that a method that ignores one (μ, τ, λ, ε…) computes another loss. */
+const HAND_CASES: { name: MethodName; options: Record<string, unknown> }[] = [
+  { name: 'spectral', options: { mu: 4, ...HEADS } }, // rows of the BN projection have norm ≈ 4 > √μ = 2: clipped
+  { name: 'simclr', options: { temperature: 0.3, ...HEADS } },
+  { name: 'mocov2', options: { temperature: 0.15, queueSize: 32, ...HEADS } },
+  { name: 'mocov2', options: { temperature: 0.3, queueSize: 32, symmetric: true, ...HEADS } },
+  { name: 'byol', options: { tauBase: 0.9, ...HEADS, predictorHiddenDim: 32 } },
+  { name: 'simsiam', options: { projectorLayers: 3, ...HEADS, predictorHiddenDim: 8 } },
+  {
+    name: 'swav',
+    options: { temperature: 0.2, epsilon: 0.08, sinkhornIterations: 5, prototypes: 12, ...HEADS },
+  },
+  { name: 'barlowtwins', options: { lambda: 0.02, ...HEADS } },
+  { name: 'vicreg', options: { invarianceWeight: 10, varianceWeight: 15, covarianceWeight: 2, ...HEADS } },
+  { name: 'supervised', options: {} },
+];
+
+function buildWith(name: MethodName, seed: number, options: Record<string, unknown>) {
+  const g = new Generator(seed);
+  const encoder = new ConvNet({ widths: WIDTHS, generator: g });
+  const method = createMethod(
+    { name, ...options },
+    { encoder, makeEncoder: () => new ConvNet({ widths: WIDTHS }), generator: g, numClasses: 10 },
+  );
+  return { method, encoder };
+}
+
+/** A network of the given modules loaded from `state` under `prefix` (`target.encoder.…`, `target.projector.…`). */
+function networkFrom(state: Record<string, Tensor>, prefix: string, head: Module) {
+  const encoder = new ConvNet({ widths: WIDTHS });
+  encoder.loadStateDict(entriesUnder(state, `${prefix}encoder.`));
+  head.loadStateDict(entriesUnder(state, `${prefix}projector.`));
+  return {
+    forward: (x: Tensor) => head.forward(encoder.forward(x)),
+    dispose: () => [encoder, head].map((m) => m.dispose()),
+  };
+}
+
+/** A method's resolved options, typed as its file declares them. */
+const optionsOf = <O>(m: Method): O => m.config as unknown as O;
+
+interface ByHand {
+  loss: Tensor;
+  embedding: Tensor;
+  logs?: Record<string, Tensor>;
+}
+
+/** Cross-entropy of B×C logits with int64 labels, in float64 loops. */
+function crossEntropyByHand(logits: Tensor, labels: Tensor): number {
+  const [b, c] = logits.shape as [number, number];
+  const v = logits.toArray();
+  const y = labels.toArray().map(Number);
+  let total = 0;
+  for (let i = 0; i < b; i++) {
+    const row = v.slice(i * c, (i + 1) * c);
+    const m = Math.max(...row);
+    total += m + Math.log(row.reduce((s, x) => s + Math.exp(x - m), 0)) - (row[y[i] as number] as number);
+  }
+  return total / b;
+}
+
+/**
+ * The loss of each method from its parts: the encoder and the method's own
+ * heads run here on each view, its state (target network, queue) taken from
+ * `state`, then the loss function of losses.ts. `o` is the resolved config.
+ */
+const BY_HAND: Record<
+  MethodName,
+  (m: Method, e: ImageEncoder, x: [Tensor, Tensor], state: Record<string, Tensor>, labels: Tensor) => ByHand
+> = {
+  spectral(m, e, [x1, x2]) {
+    const p = m.heads.child('projector');
+    const [z1, z2] = [p.forward(e.forward(x1)), p.forward(e.forward(x2))];
+    const r = spectralContrastiveLoss(z1, z2, m.config.mu as number);
+    return { loss: r.loss, embedding: z1, logs: { part1: r.part1, part2: r.part2 } };
+  },
+  simclr(m, e, [x1, x2]) {
+    const p = m.heads.child('projector');
+    const [z1, z2] = [p.forward(e.forward(x1)), p.forward(e.forward(x2))];
+    return { loss: ntXentLoss(z1, z2, m.config.temperature as number), embedding: z1 };
+  },
+  mocov2(m, e, [x1, x2], state) {
+    const p = m.heads.child('projector');
+    const c = optionsOf<MoCoV2Options>(m);
+    const key = networkFrom(state, 'target.', new MLP([WIDTHS.at(-1) as number, c.hiddenDim, c.outDim]));
+    const queue = state.queue as Tensor;
+    const q1 = p.forward(e.forward(x1));
+    let loss = infoNceQueueLoss(q1, nnf.normalize(key.forward(x2), 1), queue, c.temperature);
+    if (c.symmetric) {
+      const q2 = p.forward(e.forward(x2));
+      loss = loss.add(infoNceQueueLoss(q2, nnf.normalize(key.forward(x1), 1), queue, c.temperature));
+    }
+    key.dispose();
+    return { loss, embedding: q1 };
+  },
+  byol(m, e, [x1, x2], state) {
+    const [p, q] = [m.heads.child('projector'), m.heads.child('predictor')];
+    const c = optionsOf<BYOLOptions>(m);
+    const target = networkFrom(
+      state,
+      'target.',
+      new MLP([WIDTHS.at(-1) as number, c.hiddenDim, c.outDim], { batchNorm: true }),
+    );
+    const [z1, z2] = [p.forward(e.forward(x1)), p.forward(e.forward(x2))];
+    const [t1, t2] = [target.forward(x1), target.forward(x2)];
+    target.dispose();
+    return { loss: byolLoss(q.forward(z1), t2).add(byolLoss(q.forward(z2), t1)), embedding: z1 };
+  },
+  simsiam(m, e, [x1, x2]) {
+    const [p, q] = [m.heads.child('projector'), m.heads.child('predictor')];
+    const [z1, z2] = [p.forward(e.forward(x1)), p.forward(e.forward(x2))];
+    const loss = negativeCosineLoss(q.forward(z1), z2)
+      .add(negativeCosineLoss(q.forward(z2), z1))
+      .mul(0.5);
+    return { loss, embedding: z1 };
+  },
+  swav(m, e, [x1, x2]) {
+    const c = optionsOf<SwAVOptions>(m);
+    const w = m.heads.child('prototypes').param('weight');
+    const unitRows = w.div(w.norm(2, 1, true)); // the prototypes as forward must use them: unit rows
+    const p = m.heads.child('projector');
+    const [z1, z2] = [nnf.normalize(p.forward(e.forward(x1)), 1), nnf.normalize(p.forward(e.forward(x2)), 1)];
+    const [s1, s2] = [z1.mm(unitRows.t()), z2.mm(unitRows.t())];
+    const [q1, q2] = [s1, s2].map((s) => sinkhorn(s, c.epsilon, c.sinkhornIterations)) as [Tensor, Tensor];
+    return { loss: swavLoss(s1, s2, q1, q2, c.temperature), embedding: z1 };
+  },
+  barlowtwins(m, e, [x1, x2]) {
+    const p = m.heads.child('projector');
+    const [z1, z2] = [p.forward(e.forward(x1)), p.forward(e.forward(x2))];
+    const r = barlowTwinsLoss(z1, z2, m.config.lambda as number);
+    return { loss: r.loss, embedding: z1, logs: { onDiagonal: r.onDiagonal, offDiagonal: r.offDiagonal } };
+  },
+  vicreg(m, e, [x1, x2]) {
+    const p = m.heads.child('expander');
+    const c = optionsOf<VICRegOptions>(m);
+    const [z1, z2] = [p.forward(e.forward(x1)), p.forward(e.forward(x2))];
+    const r = vicregLoss(z1, z2, {
+      invariance: c.invarianceWeight,
+      variance: c.varianceWeight,
+      covariance: c.covarianceWeight,
+    });
+    return {
+      loss: r.loss,
+      embedding: z1,
+      logs: { invariance: r.invariance, variance: r.variance, covariance: r.covariance },
+    };
+  },
+  supervised(m, e, [x1], _state, labels) {
+    const logits = m.heads.child('classifier').forward(e.forward(x1));
+    return { loss: tensor(crossEntropyByHand(logits, labels), [], { dtype: 'float64' }), embedding: logits };
+  },
+};
+
+test('every method has a by-hand case', () => {
+  assert.deepEqual([...new Set(HAND_CASES.map((c) => c.name))].sort(), [...METHOD_NAMES].sort());
+});
+
+for (const { name, options } of HAND_CASES) {
+  test(`${name} ${JSON.stringify(options)}: forward is its loss on the encoder and heads run by hand on two different views`, () => {
+    const { method, encoder } = buildWith(name, 21, options);
+    for (const [k, v] of Object.entries(options)) assert.deepEqual(method.config[k], v, `config.${k}`);
+    // The state a checkpoint would restore, from another seed: a target network and a queue unlike the online ones.
+    const donor = buildWith(name, 22, options);
+    const state = copyOf(tidy(() => donor.method.stateTensors()));
+    donor.method.dispose();
+    donor.encoder.dispose();
+    method.loadStateTensors(state);
+    if (name === 'swav') {
+      // prototypes off the unit sphere, each row by another factor, as an optimizer step leaves them
+      const w = method.heads.child('prototypes').param('weight');
+      const rows = w.shape[0] as number;
+      noGrad(() => tidy(() => void w.mul_(tensor(Array.from({ length: rows }, (_, i) => [0.5 + i / 4])))));
+    }
+    const batch = batchOf(23);
+    const [x1, x2] = batch.views as [Tensor, Tensor];
+    assert.ok(tidy(() => x1.sub(x2).abs().max().item()) > 1, 'the two views differ');
+    tidy(() => {
+      const hand = noGrad(() => BY_HAND[name](method, encoder, [x1, x2], state, batch.labels));
+      const out = method.forward(encoder, batch, { step: 0, totalSteps: 100 });
+      const loss = out.loss.item();
+      assert.ok(Math.abs(loss) > 1e-3, `a loss far enough from 0 to compare, got ${loss}`);
+      assertClose(loss, hand.loss.item(), { rtol: 1e-5, atol: 1e-6 }, `${name}: loss`);
+      assertClose(out.embedding.toArray(), hand.embedding.toArray(), { rtol: 1e-5, atol: 1e-6 }, `${name}: embedding`);
+      assert.deepEqual(
+        Object.keys(out.logs ?? {}).sort(),
+        Object.keys(hand.logs ?? {}).sort(),
+        `${name}: logged parts`,
+      );
+      for (const [k, t] of Object.entries(hand.logs ?? {}))
+        assertClose(out.logs?.[k]?.item() as number, t.item(), { rtol: 1e-5, atol: 1e-6 }, `${name}: logs.${k}`);
+      if (name === 'mocov2') {
+        // afterStep enqueues the keys forward computed: view 2's (and view 1's when symmetric), from the key network
+        const keyNet = networkFrom(state, 'target.', new MLP([WIDTHS.at(-1) as number, HEADS.hiddenDim, HEADS.outDim]));
+        const keys = noGrad(() => {
+          const k2 = nnf.normalize(keyNet.forward(x2), 1);
+          return options.symmetric ? cat([nnf.normalize(keyNet.forward(x1), 1), k2]) : k2;
+        });
+        keyNet.dispose();
+        method.afterStep(encoder, { step: 0, totalSteps: 100 });
+        const n = keys.shape[0] as number;
+        assertClose(
+          method.stateTensors().queue!.narrow(0, 0, n).toArray(),
+          keys.toArray(),
+          { rtol: 1e-5, atol: 1e-6 },
+          'enqueued keys',
+        );
+      }
+    });
+    for (const t of [...Object.values(state), ...batch.views, batch.labels]) t.dispose();
+    method.dispose();
+    encoder.dispose();
+  });
+}
 
 for (const name of METHOD_NAMES) {
   test(`${name}: finite loss, gradients on encoder and heads, falling loss, checkpoint round trip`, () => {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { Generator, randn, scopeDepth, tensor, tidy } from '../../src/tensor/index.ts';
 import { assertClose } from '../helpers/close.ts';
@@ -16,8 +17,6 @@ interface Report {
   draws: number[];
   threadId: number;
   depth: number;
-  t0: number;
-  t1: number;
 }
 
 /** Σ_ij (A·B)_ij = Σ_k (Σ_i a_ik)(Σ_j b_kj), for the worker's seeded matrices. */
@@ -36,9 +35,23 @@ function expectedSum(seed: number, n: number): number {
   return s;
 }
 
-/** A compute worker with promises for its 'ready' message and its report. */
-function start(seed: number, n: number, minMs: number): { w: Worker; ready: Promise<void>; report: Promise<Report> } {
-  const w = tsWorker(new URL('./fixtures/worker-compute.ts', import.meta.url), { workerData: { seed, n, minMs } });
+/** Shared flags of the compute workers: [0] stop, [1 + slot] products finished by worker `slot`. */
+const controls = (workers: number, stopped = false): Int32Array => {
+  const flags = new Int32Array(new SharedArrayBuffer(4 * (1 + workers)));
+  if (stopped) flags[0] = 1;
+  return flags;
+};
+
+/** A compute worker with promises for its 'ready' message and its report; it computes until `flags[0]` is set. */
+function start(
+  seed: number,
+  n: number,
+  flags: Int32Array,
+  slot: number,
+): { w: Worker; ready: Promise<void>; report: Promise<Report> } {
+  const w = tsWorker(new URL('./fixtures/worker-compute.ts', import.meta.url), {
+    workerData: { seed, n, control: flags.buffer, slot },
+  });
   let onReady: () => void = () => {};
   const ready = new Promise<void>((r) => {
     onReady = r;
@@ -53,7 +66,7 @@ function start(seed: number, n: number, minMs: number): { w: Worker; ready: Prom
 
 describe('worker threads', () => {
   test('the addon loads and computes in a Worker', async () => {
-    const job = start(1, 16, 0);
+    const job = start(1, 16, controls(1, true), 0); // stopped from the start: one product
     const r = await job.report;
     await job.w.terminate();
     assert.ok(r.threadId > 0, 'ran off the main thread');
@@ -65,34 +78,54 @@ describe('worker threads', () => {
     assert.deepEqual(r.draws, here);
   });
 
-  test('two workers and the main thread compute at the same time', async () => {
-    const jobs = [start(2, 64, 400), start(3, 64, 400)];
-    await Promise.all(jobs.map((j) => j.ready));
-    // main-thread work while the workers run, inside a scope of its own
-    const n = 64;
-    const a = new Rng(4).normals(n * n);
-    const t0 = performance.timeOrigin + performance.now();
-    const mainSums: number[] = [];
-    tidy(() => {
-      assert.equal(scopeDepth(), 1);
-      const t = tensor(a, [n, n]);
-      for (let i = 0; i < 200; i++) mainSums.push(tidy(() => t.matmul(t.t()).sum().item()));
-    });
-    const t1 = performance.timeOrigin + performance.now();
-    let ref = 0; // Σ (A Aᵀ)_ij = ‖Σ_i a_i‖²
-    for (let k = 0; k < n; k++) {
-      let c = 0;
-      for (let i = 0; i < n; i++) c += a[i * n + k] as number;
-      ref += c * c;
+  // Overlap is shown by counting, not by clocks: each worker's products finished while the main thread's
+  // computation was under way (from the start of its first product to the end of its last), however slow the machine.
+  test('two workers and the main thread compute at the same time', async (t) => {
+    const flags = controls(2);
+    const jobs = [start(2, 64, flags, 0), start(3, 64, flags, 1)];
+    const done = (slot: number) => Atomics.load(flags, 1 + slot);
+    try {
+      await Promise.all(jobs.map((j) => j.ready));
+      const deadline = performance.now() + 120_000;
+      while ((done(0) === 0 || done(1) === 0) && performance.now() < deadline) await sleep(5);
+      assert.ok(done(0) > 0 && done(1) > 0, 'both workers started computing within 2 minutes');
+      // main-thread work while the workers run, inside a scope of its own: at least 200 products, and on
+      // until each worker has finished two more of its own (bounded in time)
+      const n = 64;
+      const a = new Rng(4).normals(n * n);
+      const mainSums: number[] = [];
+      let during: number[] = [];
+      tidy(() => {
+        assert.equal(scopeDepth(), 1);
+        const m = tensor(a, [n, n]);
+        const before = [done(0), done(1)];
+        mainSums.push(tidy(() => m.matmul(m.t()).sum().item()));
+        while (
+          mainSums.length < 200 ||
+          ((done(0) < (before[0] as number) + 2 || done(1) < (before[1] as number) + 2) && performance.now() < deadline)
+        ) {
+          mainSums.push(tidy(() => m.matmul(m.t()).sum().item()));
+        }
+        during = [done(0) - (before[0] as number), done(1) - (before[1] as number)];
+      });
+      t.diagnostic(`main thread: ${mainSums.length} products; workers meanwhile: ${during.join(' and ')}`);
+      let ref = 0; // Σ (A Aᵀ)_ij = ‖Σ_i a_i‖²
+      for (let k = 0; k < n; k++) {
+        let c = 0;
+        for (let i = 0; i < n; i++) c += a[i * n + k] as number;
+        ref += c * c;
+      }
+      assertClose(mainSums, new Array(mainSums.length).fill(ref), { rtol: 1e-10 }, 'main thread');
+      // the three computations overlapped: each worker finished products while the main thread computed
+      for (const [i, d] of during.entries()) assert.ok((d as number) >= 2, `worker ${i}: ${d} products during main's`);
+    } finally {
+      Atomics.store(flags, 0, 1);
     }
-    assertClose(mainSums, new Array(mainSums.length).fill(ref), { rtol: 1e-10 }, 'main thread');
     const [r2, r3] = (await Promise.all(jobs.map((j) => j.report))) as [Report, Report];
     await Promise.all(jobs.map((j) => j.w.terminate()));
     assert.notEqual(r2.threadId, r3.threadId);
     assertClose(r2.sums, new Array(r2.sums.length).fill(expectedSum(2, 64)), { rtol: 1e-10 }, 'worker 2');
     assertClose(r3.sums, new Array(r3.sums.length).fill(expectedSum(3, 64)), { rtol: 1e-10 }, 'worker 3');
-    // the three computations overlapped in time
-    for (const r of [r2, r3]) assert.ok(r.t0 < t1 && t0 < r.t1, `worker [${r.t0}, ${r.t1}] vs main [${t0}, ${t1}]`);
     assert.equal(scopeDepth(), 0);
   });
 });

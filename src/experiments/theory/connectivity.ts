@@ -26,12 +26,13 @@ import {
   intAtLeast,
   intIn,
   listOf,
-  nonNegative,
   nullable,
   type OptionsOf,
   option,
+  optionsPart,
   positive,
   positiveInt,
+  refine,
   resolveOptions,
   type Schema,
   type SettingsOf,
@@ -42,7 +43,22 @@ import { augmentationGraph } from '../../theory/augmentation-graph.ts';
 import { cheegerEstimate, conductance } from '../../theory/conductance.ts';
 import { eigengap, topEigenpairs } from '../../theory/eigs.ts';
 import { knnSearch } from '../../theory/knn.ts';
-import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
+import {
+  augmentationSigma,
+  checkAmbientDim,
+  gaussianAugment,
+  MANIFOLD_MIXTURE_OPTIONS,
+  manifoldMixture,
+  mixtureScale,
+} from '../../theory/manifolds.ts';
+import {
+  CHUNK_BUFFERS,
+  checkDenseMemory,
+  denseMatrices,
+  FLOAT64_BYTES,
+  type MemoryEstimate,
+  memoryLimitOf,
+} from '../../theory/memory.ts';
 
 /** Most vertices of the check: the exact augmentation graph is dense. */
 export const CONNECTIVITY_MAX_VERTICES = 4000;
@@ -52,18 +68,22 @@ export const CONNECTIVITY_MAX_VERTICES = 4000;
  * flags, its `--help` and docs/theory.md come from here.
  */
 export const CONNECTIVITY_OPTIONS = {
-  manifolds: option(positiveInt, 3, 'r, the number of manifolds (curves) in the mixture'),
+  manifolds: option(
+    refine(intAtLeast(2), 'an integer ≥ 2 (conductance across manifolds needs two)', () => true),
+    3,
+    'r, the number of manifolds (curves) in the mixture',
+  ),
   ambientDim: option(intAtLeast(2), 3, 'd, the dimension of the space the manifolds live in'),
   intrinsicDim: MANIFOLD_MIXTURE_OPTIONS.intrinsicDim,
   curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
-  separation: option(nonNegative, 6, 'distance between manifold centres in units of their spread (6: well apart)'),
+  separation: option(mixtureScale, 6, 'distance between manifold centres in units of their spread (6: well apart)'),
   vertices: option(
     intIn(2, CONNECTIVITY_MAX_VERTICES),
     600,
     'N, the natural points, balanced over the manifolds, one augmentation of each a vertex (at least 2r)',
   ),
   sigmas: option(
-    nullable(listOf(positive)),
+    nullable(listOf(augmentationSigma, { noun: 'numbers in (0, 1e100]' })),
     follows(
       '15 values log-spaced from the median nearest-neighbour distance of the points to their diameter',
       () => null,
@@ -78,7 +98,10 @@ export const CONNECTIVITY_OPTIONS = {
   seed: option(seedCheck, 0, 'seeds the mixture, the natural points and the augmentation noise'),
 } satisfies Schema;
 
-export type ConnectivityOptions = OptionsOf<typeof CONNECTIVITY_OPTIONS>;
+export type ConnectivityOptions = OptionsOf<typeof CONNECTIVITY_OPTIONS> & {
+  /** Bytes the check may plan to use (default: 80 % of the machine's memory, see theory/memory.ts). */
+  memoryLimit?: number;
+};
 export type ConnectivitySettings = SettingsOf<typeof CONNECTIVITY_OPTIONS>;
 
 export interface ConnectivityRow {
@@ -148,7 +171,9 @@ export function connectivityAt(o: {
   return tidy(() => {
     const { x } = gaussianAugment(natural, sigma, 1, o.seed ?? 0);
     const ag = augmentationGraph({ natural, vertices: x, sigma });
+    ag.logWeights.dispose(); // not needed here: one N×N matrix less at the peak
     const e = topEigenpairs(ag.normalizedAdjacency, K, { method: 'dense' });
+    ag.normalizedAdjacency.dispose();
     const eigenvalues = Array.from(e.values);
     const sets = members.map((s) => Int32Array.from(s));
     const across = sets.map((s) => conductance(ag.graph, s));
@@ -170,6 +195,27 @@ export function connectivityAt(o: {
 }
 
 /**
+ * The peak memory of `specl theory connectivity` at N vertices (N natural
+ * points in d dimensions): 8·(7N² + 4N·d) bytes + 128 MiB, the largest of its
+ * phases — the augmentation graph with n̄ = N (augmentationGraphMemory: 4N² + 3N²),
+ * then the weights and Ā with eigh's 3, then for each of the r manifolds' Cheeger
+ * estimate the weights and, at (N/r)² each, the induced subgraph, its Ā, eigh's 3
+ * and the host copy of its weights (1 + 6/r², 7 at r = 1).
+ */
+export function connectivityMemory(d: number): MemoryEstimate {
+  return denseMatrices(7, {
+    bytes: (n) => FLOAT64_BYTES * 4 * n * d + CHUNK_BUFFERS,
+    formula: `8·4N·d bytes + 128 MiB for the points (d = ${d})`,
+  });
+}
+
+/** The estimated peak memory of `connectivityCheck(o)` in bytes (connectivityMemory at its settings); pure. */
+export function connectivityPeakMemory(o: ConnectivityOptions = {}): number {
+  const s = resolveOptions(CONNECTIVITY_OPTIONS, optionsPart(o, ['memoryLimit']), 'theory connectivity');
+  return connectivityMemory(s.ambientDim).bytes(s.vertices);
+}
+
+/**
  * Sweeps σ over a log-spaced grid (or `sigmas`) on one natural sample of a
  * manifold mixture and reports, per σ, conductance across and inside the
  * manifolds and the eigengap at r (see the module comment for the expected
@@ -178,11 +224,32 @@ export function connectivityAt(o: {
 export function connectivityCheck(o: ConnectivityOptions = {}): ConnectivityResult {
   const start = performance.now();
   const fn = 'theory connectivity';
-  const settings = resolveOptions(CONNECTIVITY_OPTIONS, o, fn);
+  const limit = memoryLimitOf(fn, (o as { memoryLimit?: unknown } | undefined)?.memoryLimit);
+  const settings = resolveOptions(CONNECTIVITY_OPTIONS, optionsPart(o, ['memoryLimit']), fn);
   const { manifolds: r, ambientDim: d, intrinsicDim, curvature, separation, vertices: n, seed } = settings;
+  if (2 * r > CONNECTIVITY_MAX_VERTICES) {
+    const most = CONNECTIVITY_MAX_VERTICES / 2;
+    fail(
+      fn,
+      'manifolds',
+      `an integer in [2, ${most}] (each needs 2 of the at most ${CONNECTIVITY_MAX_VERTICES} vertices)`,
+      r,
+    );
+  }
   if (n < 2 * r) fail(fn, 'vertices', `an integer in [2r = ${2 * r}, ${CONNECTIVITY_MAX_VERTICES}]`, n);
+  if (intrinsicDim >= d) fail(fn, 'intrinsicDim', `an integer in [1, ambientDim − 1 = ${d - 1}]`, intrinsicDim);
   const K = Math.min(settings.eigenvalues, n);
   if (K < r + 1) fail(fn, 'eigenvalues', `an integer ≥ r + 1 = ${r + 1}`, K);
+  checkAmbientDim(fn, d, { points: 2 * n, manifolds: r, intrinsicDim, limit });
+  checkDenseMemory({
+    owner: fn,
+    key: 'vertices',
+    n,
+    estimate: connectivityMemory(d),
+    limit,
+    alternative:
+      'the sparse path for large graphs: specl theory separability --graph knn --eigs-method chebyshev (this check measures the exact, dense augmentation graph)',
+  });
   const mixture = manifoldMixture({ manifolds: r, ambientDim: d, intrinsicDim, curvature, separation, seed });
   const sample = mixture.sample(n, seed);
   try {
@@ -223,7 +290,10 @@ function scales(x: Tensor): { spacing: number; diameter: number } {
   const diameter = tidy(() => {
     const sq = x.square().sum(1);
     const n = x.shape[0] as number;
-    return Math.sqrt(Math.max(0, sq.reshape(n, 1).add(sq.reshape(1, n)).sub(x.mm(x.t()).mul(2)).max().item()));
+    // Two N×N at most: the sum of the squared norms, minus 2·x·xᵀ in place.
+    const d2 = sq.reshape(n, 1).add(sq.reshape(1, n));
+    tidy(() => d2.sub_(x.mm(x.t()).mul_(2)));
+    return Math.sqrt(Math.max(0, d2.max().item()));
   });
   return { spacing: spacing > 0 ? spacing : diameter / (x.shape[0] as number), diameter };
 }

@@ -34,22 +34,37 @@ import {
   fail,
   follows,
   intAtLeast,
-  nonNegative,
   nullable,
+  numberIn,
   type OptionsOf,
   option,
   optionsPart,
   orWord,
   positive,
   positiveInt,
+  refine,
   resolveOptions,
   type Schema,
   type SettingsOf,
   seed as seedCheck,
 } from '../../options/index.ts';
 import { Generator, linalg, noGrad, randint, randn, type Tensor, tensor, tidy } from '../../tensor/index.ts';
-import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
-import { coPosteriorMatrix, nystromKernel } from '../../theory/nystrom.ts';
+import {
+  augmentationSigma,
+  checkAmbientDim,
+  gaussianAugment,
+  MANIFOLD_MIXTURE_OPTIONS,
+  manifoldMixture,
+  mixtureScale,
+} from '../../theory/manifolds.ts';
+import {
+  CHUNK_BUFFERS,
+  checkDenseMemory,
+  FLOAT64_BYTES,
+  type MemoryEstimate,
+  memoryLimitOf,
+} from '../../theory/memory.ts';
+import { coPosteriorMatrix, coPosteriorMemory, nystromKernel } from '../../theory/nystrom.ts';
 import { principalAngleCosines } from '../../theory/principal-angles.ts';
 import { orthogonalProcrustes } from '../../theory/procrustes.ts';
 
@@ -61,8 +76,8 @@ export const LEARNED_OPTIONS = {
   manifolds: option(positiveInt, 2, 'r, the number of manifolds (classes) in the mixture'),
   ambientDim: option(intAtLeast(2), 8, 'd, the dimension of the space the manifolds live in (the network’s input)'),
   intrinsicDim: MANIFOLD_MIXTURE_OPTIONS.intrinsicDim,
-  sigma: option(positive, 1, 'σ of the Gaussian augmentation: a positive pair is x̄ + σε, x̄ + σε′'),
-  separation: option(nonNegative, 6, 'distance between manifold centres in units of their spread'),
+  sigma: option(augmentationSigma, 1, 'σ of the Gaussian augmentation: a positive pair is x̄ + σε, x̄ + σε′'),
+  separation: option(mixtureScale, 6, 'distance between manifold centres in units of their spread'),
   curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
   naturalPoints: option(
     positiveInt,
@@ -84,7 +99,9 @@ export const LEARNED_OPTIONS = {
   batchSize: option(intAtLeast(2), 512, 'natural points per batch (two views of each)'),
   lr: option(positive, 2e-3, 'peak learning rate of Adam (warm-up, then cosine decay to a hundredth)'),
   mu: option(
-    nullable(positive),
+    nullable(
+      refine(numberIn(0, 1e30, 'lower'), 'a number in (0, 1e30] (the loss is float32, at most 3.4e38)', () => true),
+    ),
     follows('10k', () => null),
     'μ of the loss: rows with ‖z‖² > μ are rescaled; the default is far above ‖f‖² at the optimum',
   ),
@@ -94,6 +111,8 @@ export const LEARNED_OPTIONS = {
 export type LearnedOptions = OptionsOf<typeof LEARNED_OPTIONS> & {
   /** Called every `steps/100` steps with the mean batch loss × μ over those steps. */
   onProgress?: (step: number, loss: number) => void;
+  /** Bytes the check may plan to use (default: 80 % of the machine's memory, see theory/memory.ts). */
+  memoryLimit?: number;
 };
 
 /** `LEARNED_OPTIONS` resolved; `mu` is the μ used (10k unless given) once the check has run. */
@@ -153,16 +172,107 @@ export function resolveLearnedOptions(o: LearnedOptions = {}): SettingsOf<typeof
   const fn = 'theory learned';
   const onProgress = (o as { onProgress?: unknown } | undefined)?.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') fail(fn, 'onProgress', 'a function', onProgress);
-  const s = resolveOptions(LEARNED_OPTIONS, optionsPart(o, ['onProgress']), fn);
+  const s = resolveOptions(LEARNED_OPTIONS, optionsPart(o, ['onProgress', 'memoryLimit']), fn);
   const r = s.manifolds;
   if (s.naturalPoints < r) fail(fn, 'naturalPoints', `an integer ≥ r = ${r}`, s.naturalPoints);
+  if (s.intrinsicDim >= s.ambientDim) {
+    fail(fn, 'intrinsicDim', `an integer in [1, ambientDim − 1 = ${s.ambientDim - 1}]`, s.intrinsicDim);
+  }
   if (s.k !== 'auto' && s.k >= s.vertices) {
     fail(fn, 'k', `"auto" or an integer in [1, vertices − 1 = ${s.vertices - 1}]`, s.k);
   }
   if (s.k === 'auto' && 2 * r + 1 > s.vertices) {
     fail(fn, 'vertices', `at least 2·manifolds + 1 = ${2 * r + 1} with k = "auto"`, s.vertices);
   }
+  const limit = memoryLimitOf(fn, (o as { memoryLimit?: unknown } | undefined)?.memoryLimit);
+  const alternative =
+    'the sparse path for large graphs: specl theory separability --graph knn --eigs-method chebyshev (this check needs the dense Nyström matrix and its eigendecomposition)';
+  checkAmbientDim(fn, s.ambientDim, {
+    points: s.vertices + operatorSamples(s.naturalPoints, s.vertices) + s.naturalPoints,
+    manifolds: r,
+    intrinsicDim: s.intrinsicDim,
+    limit,
+  });
+  // While its sample is 50·n̄ (N ≤ 50·n̄) the co-posterior matrix grows as n̄² alone: too many
+  // natural points are named as such; then the whole check, vertices included.
+  if (Math.ceil(s.vertices / s.naturalPoints) <= OPERATOR_SAMPLES_PER_POINT) {
+    checkDenseMemory({
+      owner: fn,
+      key: 'naturalPoints',
+      n: s.naturalPoints,
+      estimate: {
+        bytes: (nbar) => coPosteriorMemory(nbar).bytes(operatorSamples(nbar, s.vertices)),
+        formula: `the co-posterior matrix: 9 dense N′×n̄ float64 matrices and 3 n̄×n̄ on N′ = n̄·max(50, ⌈N/n̄⌉) = ${operatorSamples(s.naturalPoints, s.vertices)} samples, 8·(9N′·n̄ + 3n̄²) bytes`,
+      },
+      limit,
+      alternative: `fewer vertices, or ${alternative}`,
+    });
+  }
+  checkDenseMemory({
+    owner: fn,
+    key: 'vertices',
+    n: s.vertices,
+    estimate: learnedMemory(s.naturalPoints, s.ambientDim),
+    limit,
+    alternative,
+  });
+  // The network: k is not known before 'auto' picks it, at most 2r.
+  const k = s.k === 'auto' ? 2 * r : s.k;
+  checkDenseMemory({
+    owner: fn,
+    key: 'hidden',
+    n: s.hidden,
+    estimate: { bytes: (h) => networkMemory(s.ambientDim, h, k, s.batchSize), formula: NETWORK_FORMULA },
+    limit,
+    smallest: 1,
+    alternative: 'a smaller batchSize',
+  });
+  checkDenseMemory({
+    owner: fn,
+    key: 'batchSize',
+    n: s.batchSize,
+    estimate: { bytes: (b) => networkMemory(s.ambientDim, s.hidden, k, b), formula: NETWORK_FORMULA },
+    limit,
+    alternative: 'a smaller hidden width',
+  });
   return s;
+}
+
+const NETWORK_FORMULA =
+  'the MLP d → h → h → k in float32: its P = dh + h² + hk weights 4 times (with gradients and Adam’s two moments), and the activations of two views of B′ = max(B, 2048) rows, 16·P + 24·B′·(d + 2h + k) bytes';
+
+/** The memory of the MLP and its batches (NETWORK_FORMULA). */
+function networkMemory(d: number, h: number, k: number, b: number): number {
+  const params = d * h + h * h + h * k;
+  return 16 * params + 24 * Math.max(b, EVAL_BATCH_SIZE) * (d + 2 * h + k);
+}
+
+/**
+ * The peak memory of `specl theory learned` at N vertices, n̄ natural points
+ * in d dimensions, the co-posterior sample N′ = n̄·max(50, ⌈N/n̄⌉):
+ * 8·(5N² + 3N·n̄ + 4N·d) bytes + 128 MiB for the Nyström matrix M
+ * (augmentationGraphMemory, then M and eigh's 3), or, once M and its
+ * eigenvectors are kept, 8·(2N² + 9N′·n̄ + 3n̄²) bytes for the co-posterior
+ * matrix (coPosteriorMemory) — the larger of the two.
+ */
+export function learnedMemory(nbar: number, d: number): MemoryEstimate {
+  const nystrom = (n: number) => FLOAT64_BYTES * (5 * n * n + 3 * n * nbar + 4 * n * d) + CHUNK_BUFFERS;
+  const operator = (n: number) => FLOAT64_BYTES * 2 * n * n + coPosteriorMemory(nbar).bytes(operatorSamples(nbar, n));
+  return {
+    bytes: (n) => Math.max(nystrom(n), operator(n)),
+    formula: `the larger of 8·(5N² + 3N·n̄ + 4N·d) bytes + 128 MiB (the Nyström matrix) and 8·(2N² + 9N′·n̄ + 3n̄²) bytes (the co-posterior matrix on N′ = n̄·max(50, ⌈N/n̄⌉) samples; n̄ = ${nbar}, d = ${d})`,
+  };
+}
+
+/** The estimated peak memory of `learnedFeaturesCheck(o)` in bytes (learnedMemory at its settings); pure. */
+export function learnedPeakMemory(o: LearnedOptions = {}): number {
+  const s = resolveOptions(LEARNED_OPTIONS, optionsPart(o, ['onProgress', 'memoryLimit']), 'theory learned');
+  return learnedMemory(s.naturalPoints, s.ambientDim).bytes(s.vertices);
+}
+
+/** N′, the augmentations the co-posterior matrix is estimated on: n̄·max(50, ⌈N/n̄⌉). */
+function operatorSamples(nbar: number, vertices: number): number {
+  return nbar * Math.max(OPERATOR_SAMPLES_PER_POINT, Math.ceil(vertices / nbar));
 }
 
 /** The k in [r, 2r] with the largest λ_k − λ_{k+1} (ties: the smallest k). */

@@ -19,6 +19,7 @@ import {
   nonNegativeInt,
   type OptionsOf,
   option,
+  optionsPart,
   orWord,
   pick,
   positive,
@@ -28,9 +29,24 @@ import {
   type SettingsOf,
   seed as seedCheck,
 } from '../../options/index.ts';
-import { Generator, linalg, randn, type Tensor, tensor, tidy } from '../../tensor/index.ts';
+import { Generator, linalg, opT, randn, type Tensor, tensor, tidy } from '../../tensor/index.ts';
 import { augmentationGraph } from '../../theory/augmentation-graph.ts';
-import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
+import {
+  augmentationSigma,
+  checkAmbientDim,
+  gaussianAugment,
+  MANIFOLD_MIXTURE_OPTIONS,
+  manifoldMixture,
+  mixtureScale,
+} from '../../theory/manifolds.ts';
+import {
+  CHUNK_BUFFERS,
+  checkDenseMemory,
+  denseMatrices,
+  FLOAT64_BYTES,
+  type MemoryEstimate,
+  memoryLimitOf,
+} from '../../theory/memory.ts';
 import { orthogonalProcrustes } from '../../theory/procrustes.ts';
 import { spectralEmbedding } from '../../theory/spectral-embedding.ts';
 
@@ -112,7 +128,7 @@ export function spectralLossDescent(a: Tensor, k: number, o: SpectralLossDescent
   const record = logSpacedSteps(steps, curvePoints);
   return tidy(() => {
     const a64 = a.double();
-    const constant = a64.square().sum().item();
+    const constant = tidy(() => a64.square().sum().item());
     let f = tidy(() => randn([n, k], { dtype: 'float64', generator: new Generator(seed) }).mul(initScale));
     const lossCurve: { step: number; loss: number }[] = [];
     let loss = Number.NaN;
@@ -138,8 +154,13 @@ export function spectralLossDescent(a: Tensor, k: number, o: SpectralLossDescent
         loss = next.loss;
         gradNorm = next.gradNorm as number;
         if (!Number.isFinite(loss)) {
+          // F₀ᵀF₀ ≈ N·s²·I; gradient descent is stable while lr·λ_max(FᵀF) stays small,
+          // so a large step and a large start both diverge.
+          const start = `initScale ${initScale} (F₀ᵀF₀ ≈ N·s²·I, N·s² = ${(n * initScale * initScale).toPrecision(3)})`;
           throw new Error(
-            `spectralLossDescent: the loss diverged at step ${step} (lr ${lr} too large for this matrix)`,
+            step === 0
+              ? `spectralLossDescent: the loss is not finite at the start: lower ${start}`
+              : `spectralLossDescent: the loss diverged at step ${step}: lower lr ${lr} (stable below about 1/(4·λ_max(A)), 0.25 on a normalized adjacency) or ${start}`,
           );
         }
       }
@@ -183,6 +204,15 @@ export interface OptimumOnMatrix extends Omit<SpectralLossDescent, 'f' | 'loss'>
 }
 
 /**
+ * The peak memory of `optimumOnMatrix` beyond A itself: eigh's 3 N×N float64
+ * (eigenvectors and workspace), then the eigenvectors and the two temporaries
+ * of ‖A − FFᵀ‖²: 8·3·N² bytes.
+ */
+export function optimumOnMatrixMemory(): MemoryEstimate {
+  return denseMatrices(3);
+}
+
+/**
  * Theorem 1 on a given dense symmetric matrix A (e.g. a normalized adjacency Ā):
  * runs spectralLossDescent and compares the result with the dense
  * eigendecomposition A = UΛUᵀ — the loss with the Eckart–Young optimum
@@ -193,14 +223,22 @@ export interface OptimumOnMatrix extends Omit<SpectralLossDescent, 'f' | 'loss'>
 export function optimumOnMatrix(
   a: Tensor,
   kOption: number | 'auto',
-  o: SpectralLossDescentOptions & { maxK?: number } = {},
+  o: SpectralLossDescentOptions & { maxK?: number; memoryLimit?: number } = {},
 ): OptimumOnMatrix {
   const fn = 'optimumOnMatrix';
   const n = checkSymmetric(a, fn);
   checked(fn, 'k', orWord(intIn(1, n), ['auto'] as const), kOption);
-  const { maxK: givenMaxK, ...descent } = o;
+  const { maxK: givenMaxK, memoryLimit: _limit, ...descent } = o;
   const maxK = givenMaxK ?? n - 1;
   if (kOption === 'auto') checked(fn, 'maxK', intIn(1, n - 1), maxK);
+  checkDenseMemory({
+    owner: fn,
+    key: 'N',
+    n,
+    estimate: optimumOnMatrixMemory(),
+    limit: o.memoryLimit,
+    alternative: 'a smaller matrix (the check needs the dense eigendecomposition of A)',
+  });
   return tidy(() => {
     const a64 = a.double();
     const eig = linalg.eigh(a64);
@@ -210,7 +248,8 @@ export function optimumOnMatrix(
     const lambda = tensor(Float64Array.from(values.slice(0, k), (v) => Math.sqrt(Math.max(v, 0))));
     const target = uk.mul(lambda.reshape(1, k));
     const run = spectralLossDescent(a64, k, descent);
-    const finalLoss = tidy(() => a64.sub(run.f.mm(run.f.t())).square().sum().item());
+    // ‖FFᵀ − A‖²_F with one N×N temporary besides the square (FFᵀ − A, formed in place).
+    const finalLoss = tidy(() => run.f.mm(run.f.t()).sub_(a64).square().sum().item());
     const optimum = eckartYoung(values, k);
     const gap = finalLoss - optimum;
     const relativeGap = optimum > 0 ? gap / optimum : gap / run.constant;
@@ -248,10 +287,10 @@ export const OPTIMUM_OPTIONS = {
     'd, the dimension of the space the manifolds live in (their centres on a regular simplex)',
   ),
   curvature: MANIFOLD_MIXTURE_OPTIONS.curvature,
-  separation: option(nonNegative, 2, 'distance between manifold centres in units of their spread'),
+  separation: option(mixtureScale, 2, 'distance between manifold centres in units of their spread'),
   vertices: option(intAtLeast(2), 600, 'N, the augmented points: the vertices of the augmentation graph'),
   copies: option(positiveInt, 4, 'augmentations drawn of each natural point (N/copies natural points)'),
-  sigma: option(positive, 0.5, 'σ of the Gaussian augmentation x = x̄ + σε (also the graph’s)'),
+  sigma: option(augmentationSigma, 0.5, 'σ of the Gaussian augmentation x = x̄ + σε (also the graph’s)'),
   k: option(
     orWord(positiveInt, ['auto'] as const),
     'auto',
@@ -266,7 +305,10 @@ export const OPTIMUM_OPTIONS = {
   seed: option(seedCheck, 0, 'seeds the mixture, the augmentations and the starting F'),
 } satisfies Schema;
 
-export type OptimumOptions = OptionsOf<typeof OPTIMUM_OPTIONS>;
+export type OptimumOptions = OptionsOf<typeof OPTIMUM_OPTIONS> & {
+  /** Bytes the check may plan to use (default: 80 % of the machine's memory, see theory/memory.ts). */
+  memoryLimit?: number;
+};
 export type OptimumSettings = SettingsOf<typeof OPTIMUM_OPTIONS>;
 
 export interface OptimumReport extends Omit<OptimumOnMatrix, 'f' | 'target'> {
@@ -291,20 +333,55 @@ export interface OptimumReport extends Omit<OptimumOnMatrix, 'f' | 'target'> {
 export function optimumCheck(o: OptimumOptions = {}): OptimumReport {
   const start = performance.now();
   const fn = 'theory optimum';
-  const settings = resolveOptions(OPTIMUM_OPTIONS, o, fn);
+  const limit = memoryLimitOf(fn, (o as { memoryLimit?: unknown } | undefined)?.memoryLimit);
+  const settings = resolveOptions(OPTIMUM_OPTIONS, optionsPart(o, ['memoryLimit']), fn);
   const { manifolds, ambientDim, curvature, separation, vertices, copies, sigma, k: kOption, maxK, seed } = settings;
-  if (maxK >= vertices) fail(fn, 'maxK', `an integer in [1, ${vertices - 1}] (below vertices)`, maxK);
+  if (copies > vertices) fail(fn, 'copies', `an integer in [1, vertices = ${vertices}]`, copies);
+  const naturalPoints = Math.ceil(vertices / copies);
+  if (manifolds > naturalPoints) {
+    fail(
+      fn,
+      'manifolds',
+      `at most the ${naturalPoints} natural points (⌈vertices/copies⌉: each manifold needs one)`,
+      manifolds,
+    );
+  }
+  if (maxK >= vertices) {
+    // Left to its default 2r, max-k is too large because manifolds is.
+    const given = (o as { maxK?: unknown } | undefined)?.maxK !== undefined;
+    if (!given) {
+      fail(
+        fn,
+        'manifolds',
+        `at most ${Math.floor((vertices - 1) / 2)} with max-k at its default 2r (below vertices = ${vertices})`,
+        manifolds,
+      );
+    }
+    fail(fn, 'maxK', `an integer in [1, ${vertices - 1}] (below vertices)`, maxK);
+  }
   if (kOption !== 'auto' && kOption >= vertices) {
     fail(fn, 'k', `"auto" or an integer in [1, ${vertices - 1}] (below vertices)`, kOption);
   }
+  checkAmbientDim(fn, ambientDim, { points: 2 * vertices + naturalPoints, manifolds, intrinsicDim: 1, limit });
+  checkDenseMemory({
+    owner: fn,
+    key: 'vertices',
+    n: vertices,
+    estimate: optimumMemory(copies, ambientDim),
+    limit,
+    alternative:
+      'the sparse path for large graphs: specl theory separability --graph knn --eigs-method chebyshev (a k-NN graph and the iterative eigensolver; this check needs the dense eigendecomposition)',
+  });
 
   const mixture = manifoldMixture({ manifolds, ambientDim, separation, seed, curvature });
   const result = tidy(() => {
     const natural = mixture.sample(Math.ceil(vertices / copies), seed + 1).x;
     const x = gaussianAugment(natural, sigma, copies, seed + 2).x.narrow(0, 0, vertices);
     const ag = augmentationGraph({ natural, vertices: x, sigma });
+    ag.logWeights.dispose(); // not needed here: one N×N matrix less at the peak
     const descent = pick(SPECTRAL_LOSS_DESCENT_OPTIONS, settings);
-    const r = optimumOnMatrix(ag.normalizedAdjacency, kOption, { ...descent, maxK });
+    const r = optimumOnMatrix(ag.normalizedAdjacency, kOption, { ...descent, maxK, memoryLimit: limit });
+    ag.normalizedAdjacency.dispose(); // spectralEmbedding forms its own Ā from the graph
     const emb = spectralEmbedding(ag.graph, r.k, { method: 'dense' });
     const scale = emb.degrees.rsqrt().reshape(vertices, 1);
     const learned = r.f.mul(scale);
@@ -318,6 +395,27 @@ export function optimumCheck(o: OptimumOptions = {}): OptimumReport {
     vertices,
     seconds: (performance.now() - start) / 1000,
   };
+}
+
+/**
+ * The peak memory of `specl theory optimum` at N vertices, n̄ = ⌈N/copies⌉
+ * natural points in d dimensions: 8·(5N² + 3N·n̄ + 4N·d) bytes + 128 MiB,
+ * the largest of its phases with the N×d points around them — the
+ * augmentation graph (augmentationGraphMemory: 4N² + 3N·n̄ + 2N·d + 128 MiB),
+ * then the weights and Ā with optimumOnMatrix's 3 (eigh), then the weights,
+ * the spectral embedding's Ā and its eigh's 3.
+ */
+export function optimumMemory(copies: number, d: number): MemoryEstimate {
+  return denseMatrices(5, {
+    bytes: (n) => FLOAT64_BYTES * (3 * n * Math.ceil(n / copies) + 4 * n * d) + CHUNK_BUFFERS,
+    formula: `8·(3N·n̄ + 4N·d) bytes + 128 MiB for the N×n̄ and N×d parts (n̄ = ⌈N/${copies}⌉, d = ${d})`,
+  });
+}
+
+/** The estimated peak memory of `optimumCheck(o)` in bytes (optimumMemory at its settings); pure. */
+export function optimumPeakMemory(o: OptimumOptions = {}): number {
+  const s = resolveOptions(OPTIMUM_OPTIONS, optionsPart(o, ['memoryLimit']), 'theory optimum');
+  return optimumMemory(s.copies, s.ambientDim).bytes(s.vertices);
 }
 
 /** The k ∈ 1…maxK maximizing λ_k − λ_{k+1} (values descending); the smallest such k on ties. */
@@ -346,10 +444,16 @@ function checkSymmetric(a: Tensor, fn: string): number {
     throw new Error(`${fn}: a must be a non-empty dense symmetric N×N matrix, got shape [${a.shape}]`);
   }
   if (a.layout !== 'Strided') throw new Error(`${fn}: a must be a dense matrix, got layout ${a.layout}`);
-  const [asym, scale, finite] = tidy(() => {
-    const x = a.double();
-    return [x.sub(x.t()).abs().max().item(), x.abs().max().item(), x.isfinite().all().item()];
+  // One N×N temporary at a time: A may take a large share of memory.
+  const x = a.double();
+  const finite = tidy(() => x.isfinite().all().item());
+  const scale = tidy(() => x.abs().max().item());
+  const asym = tidy(() => {
+    const diff = x.sub(x.t());
+    opT('aten::abs_', [diff]);
+    return diff.max().item();
   });
+  if (x !== a) x.dispose();
   if (!finite) throw new Error(`${fn}: a must be finite`);
   if (asym > 1e-10 * Math.max(scale, 1e-300)) throw new Error(`${fn}: a must be symmetric (max |A − Aᵀ| = ${asym})`);
   return a.size(0);

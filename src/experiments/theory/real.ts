@@ -30,7 +30,6 @@ import {
   oneOf,
   option,
   optionsPart,
-  positive,
   resolveOptions,
   type Schema,
   type SettingsOf,
@@ -40,6 +39,7 @@ import { noGrad, sparse, type Tensor, tidy } from '../../tensor/index.ts';
 import { conductance } from '../../theory/conductance.ts';
 import { topEigenpairs } from '../../theory/eigs.ts';
 import { type Graph, normalizedAdjacency } from '../../theory/graph.ts';
+import { augmentationSigma } from '../../theory/manifolds.ts';
 import { type PerEdgeKind, POSITIVE_PAIR_GRAPH_OPTIONS, positivePairGraph } from '../../theory/positive-pair-graph.ts';
 import { loadRunConfig, loadRunEncoder } from '../../train/load-run.ts';
 
@@ -77,7 +77,11 @@ export const REAL_OPTIONS = {
     follows("the run's with --run, else mnist for 1-channel images, cifar for 3", () => null),
     'the augmentation that makes the views (ignored with --run, which uses the run’s own)',
   ),
-  sigma: option(positive, 0.1, 'σ of the gaussian preset’s noise, on the 0–1 pixel scale (only with preset gaussian)'),
+  sigma: option(
+    augmentationSigma,
+    0.1,
+    'σ of the gaussian preset’s noise, on the 0–1 pixel scale (only with preset gaussian)',
+  ),
   run: option(
     nullable(nonEmptyString),
     null,
@@ -158,8 +162,10 @@ export async function realGraphCheck(o: RealGraphOptions = {}): Promise<RealGrap
   const settings = resolveOptions(REAL_OPTIONS, optionsPart(o, ['data', 'keepGraph']), fn);
   const { data: given, keepGraph: keep } = o;
   const { images: N, augmentations: M, k, eigenvalues: K, seed, epsilon, split: which } = settings;
+  // images ≥ 2: beyond 1e6 augmentations no image count fits, so they are to blame.
+  if (M > 1e6) fail(fn, 'augmentations', 'at most 1000000 (images × augmentations ≤ 2e6, images ≥ 2)', M);
   if (N * M > 2e6) fail(fn, 'images', `at most ${Math.floor(2e6 / M)} (images × augmentations ≤ 2e6)`, N);
-  if (k >= N * M) fail(fn, 'k', `below images × augmentations = ${N * M}`, k);
+  if (k >= N * M) fail(fn, 'k (--neighbors)', `below images × augmentations = ${N * M}`, k);
   if (K > N * M) fail(fn, 'eigenvalues', `at most images × augmentations = ${N * M}`, K);
 
   const run = settings.run === null ? undefined : loadRunEncoder(settings.run);

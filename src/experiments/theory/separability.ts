@@ -24,8 +24,8 @@ import {
   type OptionsOf,
   oneOf,
   option,
+  optionsPart,
   pick,
-  positive,
   positiveInt,
   resolveOptions,
   type Schema,
@@ -34,10 +34,26 @@ import {
 } from '../../options/index.ts';
 import { type Tensor, tensor, tidy } from '../../tensor/index.ts';
 import { augmentationGraph } from '../../theory/augmentation-graph.ts';
-import { EIGS_OPTIONS } from '../../theory/eigs.ts';
+import { DENSE_MAX, EIGS_OPTIONS } from '../../theory/eigs.ts';
 import type { Graph } from '../../theory/graph.ts';
 import { knnGraph } from '../../theory/knn-graph.ts';
-import { gaussianAugment, MANIFOLD_MIXTURE_OPTIONS, manifoldMixture } from '../../theory/manifolds.ts';
+import {
+  augmentationSigma,
+  checkAmbientDim,
+  gaussianAugment,
+  MANIFOLD_MIXTURE_OPTIONS,
+  manifoldMixture,
+  mixturePointsMemory,
+  mixtureScale,
+} from '../../theory/manifolds.ts';
+import {
+  CHUNK_BUFFERS,
+  checkDenseMemory,
+  denseMatrices,
+  FLOAT64_BYTES,
+  type MemoryEstimate,
+  memoryLimitOf,
+} from '../../theory/memory.ts';
 import { orthogonalProcrustes } from '../../theory/procrustes.ts';
 import { spectralEmbedding } from '../../theory/spectral-embedding.ts';
 
@@ -257,7 +273,7 @@ function indicators(
 export const SEPARABILITY_OPTIONS = {
   manifolds: option(positiveInt, 4, 'r, the number of manifolds (curves), each a cluster of the graph'),
   separation: option(
-    nonNegative,
+    mixtureScale,
     2.5,
     'distance between manifold centres in units of their spread (2.5: well apart, Ā has r eigenvalues within 3e-4 of 1; at 1 the clusters overlap)',
   ),
@@ -279,7 +295,7 @@ export const SEPARABILITY_OPTIONS = {
   ),
   vertices: option(intAtLeast(4), 1000, 'N, the augmented points: the vertices of the graph'),
   copies: option(positiveInt, 4, 'augmentations drawn of each natural point (N/copies natural points)'),
-  sigma: option(positive, 0.5, 'σ of the Gaussian augmentation x = x̄ + σε'),
+  sigma: option(augmentationSigma, 0.5, 'σ of the Gaussian augmentation x = x̄ + σε'),
   graph: option(
     oneOf(['auto', 'exact', 'knn'] as const),
     'auto',
@@ -297,12 +313,20 @@ export const SEPARABILITY_OPTIONS = {
   ),
   trainFraction: SEPARABILITY_ON_GRAPH_OPTIONS.trainFraction,
   l2: SEPARABILITY_ON_GRAPH_OPTIONS.l2,
-  sampleRows: SEPARABILITY_ON_GRAPH_OPTIONS.sampleRows,
+  // At least one row here: the check draws them as a heatmap.
+  sampleRows: option(
+    positiveInt,
+    SEPARABILITY_ON_GRAPH_OPTIONS.sampleRows.default,
+    SEPARABILITY_ON_GRAPH_OPTIONS.sampleRows.help,
+  ),
   eigsMethod: SEPARABILITY_ON_GRAPH_OPTIONS.eigsMethod,
   seed: option(seedCheck, 0, 'seeds the mixture, the augmentations and the train/test split'),
 } satisfies Schema;
 
-export type SeparabilityOptions = OptionsOf<typeof SEPARABILITY_OPTIONS>;
+export type SeparabilityOptions = OptionsOf<typeof SEPARABILITY_OPTIONS> & {
+  /** Bytes the check may plan to use (default: 80 % of the machine's memory, see theory/memory.ts). */
+  memoryLimit?: number;
+};
 export type SeparabilitySettings = SettingsOf<typeof SEPARABILITY_OPTIONS>;
 
 export interface SeparabilityReport extends SeparabilityResult {
@@ -312,6 +336,46 @@ export interface SeparabilityReport extends SeparabilityResult {
   graphUsed: 'exact' | 'knn';
   /** Wall-clock seconds of the whole check. */
   seconds: number;
+}
+
+/** The exact augmentation graph's weights alone (its other two N×N matrices freed at once). */
+function exactGraph(natural: Tensor, vertices: Tensor, sigma: number): Graph {
+  const ag = augmentationGraph({ natural, vertices, sigma });
+  ag.logWeights.dispose();
+  ag.normalizedAdjacency.dispose();
+  return ag.graph;
+}
+
+/**
+ * The peak memory of `specl theory separability` at N vertices with a dense
+ * step (n̄ = ⌈N/copies⌉ natural points in d dimensions). The exact graph:
+ * 8·(5N² + 3N·n̄ + 4N·d) bytes + 128 MiB — the augmentation graph
+ * (augmentationGraphMemory), then its weights, the embedding's Ā and eigh's 3.
+ * A k-NN graph with the dense solver: 8·(4N² + 4N·d) bytes — Ā made dense and
+ * eigh's 3 (the sparse graph itself is O(N·neighbors)).
+ */
+export function separabilityMemory(graph: 'exact' | 'knn', copies: number, d: number): MemoryEstimate {
+  if (graph === 'knn') {
+    return denseMatrices(4, {
+      bytes: (n) => FLOAT64_BYTES * 4 * n * d,
+      formula: `8·4N·d bytes for the points (d = ${d})`,
+    });
+  }
+  return denseMatrices(5, {
+    bytes: (n) => FLOAT64_BYTES * (3 * n * Math.ceil(n / copies) + 4 * n * d) + CHUNK_BUFFERS,
+    formula: `8·(3N·n̄ + 4N·d) bytes + 128 MiB for the N×n̄ and N×d parts (n̄ = ⌈N/${copies}⌉, d = ${d})`,
+  });
+}
+
+/**
+ * The estimated peak memory of `separabilityCheck(o)` in bytes when it has a
+ * dense step (separabilityMemory at its settings), else 0; pure.
+ */
+export function separabilityPeakMemory(o: SeparabilityOptions = {}): number {
+  const s = resolveOptions(SEPARABILITY_OPTIONS, optionsPart(o, ['memoryLimit']), 'theory separability');
+  const graph = s.graph === 'auto' ? (s.vertices <= 2000 ? 'exact' : 'knn') : s.graph;
+  const dense = s.eigsMethod === 'dense' || (s.eigsMethod === 'auto' && (graph === 'exact' || s.vertices <= DENSE_MAX));
+  return graph === 'exact' || dense ? separabilityMemory(graph, s.copies, s.ambientDim).bytes(s.vertices) : 0;
 }
 
 /**
@@ -324,12 +388,75 @@ export interface SeparabilityReport extends SeparabilityResult {
 export function separabilityCheck(o: SeparabilityOptions = {}): SeparabilityReport {
   const start = performance.now();
   const fn = 'theory separability';
-  const settings = resolveOptions(SEPARABILITY_OPTIONS, o, fn);
+  const limit = memoryLimitOf(fn, (o as { memoryLimit?: unknown } | undefined)?.memoryLimit);
+  const settings = resolveOptions(SEPARABILITY_OPTIONS, optionsPart(o, ['memoryLimit']), fn);
   const { manifolds, labels: labelKind, subclusters, ambientDim, separation, curvature } = settings;
-  const { vertices, copies, sigma, neighbors, seed, graph: graphKind, maxK } = settings;
+  const { vertices, copies, sigma, neighbors, seed, graph: graphKind, maxK, eigsMethod } = settings;
   if (neighbors >= vertices) fail(fn, 'neighbors', `an integer in [1, ${vertices - 1}] (below vertices)`, neighbors);
+  if (copies > vertices) fail(fn, 'copies', `an integer in [1, vertices = ${vertices}]`, copies);
+  const classCount = labelKind === 'manifold' ? manifolds : manifolds * subclusters;
+  if (classCount < 2) {
+    fail(
+      fn,
+      'manifolds',
+      'at least 2 with labels manifold: the probe separates classes, and each manifold is one (labels subcluster splits each into sub-clusters)',
+      manifolds,
+    );
+  }
+  const naturalPoints = Math.ceil(vertices / copies);
+  const each = '⌈vertices/copies⌉ natural points';
+  if (manifolds > naturalPoints) {
+    fail(fn, 'manifolds', `at most ${naturalPoints} (the ${each}: each manifold needs one)`, manifolds);
+  }
+  if (manifolds * subclusters > naturalPoints) {
+    const most = Math.floor(naturalPoints / manifolds);
+    fail(
+      fn,
+      'subclusters',
+      `at most ${most} with ${manifolds} manifolds (manifolds × subclusters ≤ the ${naturalPoints} ${each}: each sub-cluster needs one)`,
+      subclusters,
+    );
+  }
+  if (maxK >= vertices) {
+    // Left to its default 3 × classes, max-k is too large because the classes are too many.
+    if ((o as { maxK?: unknown } | undefined)?.maxK === undefined) {
+      fail(
+        fn,
+        'maxK',
+        `below vertices = ${vertices} (its default is 3 × the ${classCount} classes): give --max-k`,
+        maxK,
+      );
+    }
+    fail(fn, 'maxK', `an integer in [1, ${vertices - 1}] (below vertices)`, maxK);
+  }
   const graph: 'exact' | 'knn' = graphKind === 'auto' ? (vertices <= 2000 ? 'exact' : 'knn') : graphKind;
-  const classes = labelKind === 'manifold' ? manifolds : manifolds * subclusters;
+  // topEigenpairs' 'auto': dense for a dense matrix (the exact graph) or up to DENSE_MAX vertices.
+  const denseEigs = eigsMethod === 'dense' || (eigsMethod === 'auto' && (graph === 'exact' || vertices <= DENSE_MAX));
+  checkAmbientDim(fn, ambientDim, { points: 2 * vertices + naturalPoints, manifolds, intrinsicDim: 1, limit });
+  // The sparse path holds the points and the k-NN graph (index, weight, and their CSR copies per edge).
+  checkDenseMemory({
+    owner: fn,
+    key: 'vertices',
+    n: vertices,
+    estimate: {
+      bytes: (n) =>
+        mixturePointsMemory(2 * n + Math.ceil(n / copies), manifolds, 1).bytes(ambientDim) + 64 * n * neighbors,
+      formula: `the points, 8·d·(4·(2N + ⌈N/${copies}⌉)) bytes (d = ${ambientDim}), and the k-NN graph, 64·N·${neighbors} bytes`,
+    },
+    limit,
+    alternative: 'fewer neighbors or a smaller ambientDim',
+  });
+  if (graph === 'exact' || denseEigs) {
+    checkDenseMemory({
+      owner: fn,
+      key: 'vertices',
+      n: vertices,
+      estimate: separabilityMemory(graph, copies, ambientDim),
+      limit,
+      alternative: `the sparse path: --graph knn --eigs-method chebyshev (a k-NN graph and the iterative eigensolver; now --graph ${graph} --eigs-method ${eigsMethod})`,
+    });
+  }
+  const classes = classCount;
 
   const mixture = manifoldMixture({ manifolds, ambientDim, subclusters, separation, seed, curvature });
   const result = tidy(() => {
@@ -345,9 +472,7 @@ export function separabilityCheck(o: SeparabilityOptions = {}): SeparabilityRepo
           : (sample.manifold[s] as number) * subclusters + (sample.subcluster[s] as number);
     }
     const g: Graph =
-      graph === 'exact'
-        ? augmentationGraph({ natural: sample.x, vertices: x, sigma }).graph
-        : knnGraph(x, { k: neighbors, bandwidth: Math.SQRT2 * sigma });
+      graph === 'exact' ? exactGraph(sample.x, x, sigma) : knnGraph(x, { k: neighbors, bandwidth: Math.SQRT2 * sigma });
     return separabilityOnGraph(g, labels, {
       ...pick(SEPARABILITY_ON_GRAPH_OPTIONS, settings),
       maxK,

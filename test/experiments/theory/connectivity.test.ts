@@ -147,12 +147,15 @@ describe('connectivityCheck', () => {
 
   it('rejects bad options', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ manifolds: 0 }, /theory connectivity: manifolds must be a positive integer, got 0/],
+      [
+        { manifolds: 1 },
+        /theory connectivity: manifolds must be an integer ≥ 2 \(conductance across manifolds needs two\), got 1/,
+      ],
       [{ vertices: 3, manifolds: 2 }, /vertices must be an integer in \[2r = 4, 4000\], got 3/],
       [{ vertices: 5000 }, /vertices must be an integer in \[2, 4000\], got 5000/],
-      [{ sigmas: [] }, /sigmas must be a non-empty list of finite numbers > 0, or null, got \[\]/],
+      [{ sigmas: [] }, /sigmas must be a non-empty list of numbers in \(0, 1e100\], or null, got \[\]/],
       [{ sigmas: [0.1, -1] }, /sigmas must be .*, got \[0.1,-1\]/],
-      [{ separation: -1 }, /separation must be a finite number ≥ 0, got -1/],
+      [{ separation: -1 }, /separation must be a number in \[0, 1e100\] .*, got -1/],
       [{ eigenvalues: 2, manifolds: 2 }, /eigenvalues must be an integer ≥ r \+ 1 = 3, got 2/],
       [{ seed: 1.5 }, /seed must be a non-negative integer \(a seed\), got 1.5/],
       [{ sigma: 0.5 }, /unknown option 'sigma' \(did you mean 'sigmas'\?\)/],

@@ -99,7 +99,7 @@ test('autoK picks the largest gap in [r, 2r]', () => {
 test('bad options are rejected with the field named', () => {
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ manifolds: 0 }, /theory learned: manifolds must be a positive integer, got 0/],
-    [{ manifolds: 2, sigma: -1 }, /sigma must be a finite number > 0/],
+    [{ manifolds: 2, sigma: -1 }, /sigma must be a number in \(0, 1e100\]/],
     [{ manifolds: 2, naturalPoints: 1 }, /naturalPoints must be an integer ≥ r = 2, got 1/],
     [{ manifolds: 2, vertices: 4 }, /vertices must be at least 2·manifolds \+ 1 = 5 with k = "auto", got 4/],
     [{ manifolds: 2, k: 0 }, /k must be a positive integer, or "auto", got 0/],
@@ -108,9 +108,22 @@ test('bad options are rejected with the field named', () => {
     [{ manifolds: 2, steps: 1.5 }, /steps must be a positive integer, got 1.5/],
     [{ manifold: 2 }, /unknown option 'manifold' \(did you mean 'manifolds'\?\)/],
     [{ manifolds: 2, lr: 0 }, /lr must be a finite number > 0/],
-    [{ manifolds: 2, mu: Number.NaN }, /mu must be a finite number > 0/],
+    [
+      { manifolds: 2, mu: Number.NaN },
+      /mu must be a number in \(0, 1e30\] \(the loss is float32, at most 3\.4e38\), or null, got NaN/,
+    ],
+    [{ manifolds: 2, mu: 1e308 }, /mu must be a number in \(0, 1e30\]/],
+    [
+      { manifolds: 2, hidden: 1e15 },
+      /theory learned: hidden 1000000000000000 needs about .* \(the MLP d → h → h → k in float32/,
+    ],
+    [
+      { manifolds: 2, batchSize: 1e15 },
+      /theory learned: batchSize 1000000000000000 needs about .*; use at most \d+ batchSize, or a smaller hidden width/,
+    ],
+    [{ manifolds: 2, vertices: 1e15 }, /theory learned: vertices 1000000000000000 needs about/],
     [{ manifolds: 2, seed: -1 }, /seed must be a non-negative integer/],
-    [{ manifolds: 2, separation: -2 }, /separation must be a finite number ≥ 0/],
+    [{ manifolds: 2, separation: -2 }, /separation must be a number in \[0, 1e100\]/],
     [{ manifolds: 2, onProgress: 3 }, /onProgress must be a function/],
   ];
   for (const [o, re] of bad) {

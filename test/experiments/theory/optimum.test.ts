@@ -275,7 +275,7 @@ describe('gradient descent on the spectral loss', () => {
 });
 
 describe('optimumCheck on the augmentation graph of a manifold mixture', () => {
-  it('default: relative gap ≤ 1e-6, Procrustes residual ≤ 1e-3, k at an eigengap, f ≈ f* up to rotation', () => {
+  it('default: relative gap ≤ 1e-6, Procrustes residual ≤ 1e-3, k at an eigengap, f ≈ f* up to rotation', (t) => {
     const r = optimumCheck();
     // Independent of the code's Eckart–Young: the sum over the returned spectrum, and ‖Ā‖²_F = Σλ².
     const ev = r.eigenvalues;
@@ -287,13 +287,17 @@ describe('optimumCheck on the augmentation graph of a manifold mixture', () => {
     });
     assertClose(total, r.constant, { rtol: 1e-10, atol: 0 }, 'Σλ² vs ‖Ā‖²_F');
     assertClose(r.eckartYoung, total - kept, { rtol: 1e-8, atol: 0 }, 'Eckart–Young');
-    assert.ok(Math.abs(ev[0] as number) - 1 < 1e-10, `λ₁ ${ev[0]}`);
+    // λ₁ of a normalized adjacency is exactly 1 (eigenvector √w), whatever the graph.
+    assert.ok(Math.abs((ev[0] as number) - 1) < 1e-10, `λ₁ ${ev[0]}`);
     assert.ok(r.eigengap > 0.01, `eigengap ${r.eigengap} at k = ${r.k}`);
     assert.ok(r.relativeGap <= 1e-6, `relative gap ${r.relativeGap}`);
     assert.ok(r.relativeGap > -1e-10, `below the optimum: ${r.relativeGap}`);
     assert.ok(r.procrustesResidual <= 1e-3, `Procrustes residual ${r.procrustesResidual}`);
     assert.ok(r.embeddingResidual <= 1e-3, `embedding residual ${r.embeddingResidual}`);
-    assert.ok(r.seconds < 20, `${r.seconds} s`);
+    // The work, not the clock: gradient descent stopped at the gradient tolerance, well before the step cap.
+    assert.ok(r.gradNorm <= r.settings.gradTolerance, `‖∇L‖ ${r.gradNorm}`);
+    assert.ok(r.steps < r.settings.steps, `${r.steps} of ${r.settings.steps} steps`);
+    t.diagnostic(`${r.steps} gradient steps, ${r.seconds.toFixed(1)} s`);
   });
 
   it('a run with too few steps is clearly above the optimum', () => {
@@ -303,7 +307,7 @@ describe('optimumCheck on the augmentation graph of a manifold mixture', () => {
 
   it('rejects bad options', () => {
     assert.throws(() => optimumCheck({ manifolds: 0 }), /theory optimum: manifolds must be a positive integer, got 0/);
-    assert.throws(() => optimumCheck({ sigma: 0 }), /sigma must be a finite number > 0, got 0/);
+    assert.throws(() => optimumCheck({ sigma: 0 }), /sigma must be a number in \(0, 1e100\] .*, got 0/);
     assert.throws(() => optimumCheck({ k: 0 }), /k must be a positive integer, or "auto", got 0/);
     assert.throws(
       () => optimumCheck({ vertices: 10, maxK: 10 }),

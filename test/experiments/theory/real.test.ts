@@ -196,7 +196,11 @@ describe('realGraphCheck (MNIST, pixel space)', () => {
       [{ eigenvalues: 1 }, /eigenvalues/],
       [{ epsilon: 0 }, /epsilon/],
       [{ split: 'val' }, /split/],
-      [{ images: 10, augmentations: 2, k: 20 }, /k must be below images × augmentations = 20, got 20/],
+      [{ images: 10, augmentations: 2, k: 20 }, /k \(--neighbors\) must be below images × augmentations = 20, got 20/],
+      [
+        { images: 50, augmentations: 1e15 },
+        /theory real: augmentations must be at most 1000000 \(images × augmentations ≤ 2e6, images ≥ 2\), got 1000000000000000/,
+      ],
       [{ image: 10 }, /unknown option 'image' \(did you mean 'images'\?\)/],
       [{ dataset: 'nope' }, /unknown dataset/],
     ];
