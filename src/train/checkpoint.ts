@@ -39,6 +39,15 @@ export interface TrainerPosition {
   seconds: number;
   /** Images seen so far. */
   images: number;
+  /**
+   * The last step's loss (null before the first step), and the sum and count
+   * of the current epoch's per-step embedding spreads: what the summary and
+   * the epoch line report, so a resumed run reports what an uninterrupted one
+   * does. Absent in checkpoints written before they were kept.
+   */
+  loss?: number | null;
+  spreadSum?: number;
+  spreadCount?: number;
 }
 
 const POINTER = 'latest.json';
@@ -167,6 +176,11 @@ function readPosition(sub: string): TrainerPosition {
     if (typeof pos[k] !== 'number' || !Number.isFinite(pos[k]))
       throw new Error(`${path}: field '${k}' must be a number, got ${shown(pos[k])}`);
   }
+  for (const k of ['spreadSum', 'spreadCount'] as const)
+    if (pos[k] !== undefined && (typeof pos[k] !== 'number' || Number.isNaN(pos[k])))
+      throw new Error(`${path}: field '${k}' must be a number, got ${shown(pos[k])}`);
+  if (pos.loss !== undefined && pos.loss !== null && typeof pos.loss !== 'number')
+    throw new Error(`${path}: field 'loss' must be a number or null, got ${shown(pos.loss)}`);
   return pos;
 }
 

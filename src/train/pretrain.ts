@@ -357,7 +357,11 @@ function tryViews(pipeline: Pipeline, data: LabeledDataset, config: PretrainConf
  * resume or recovery (there was one to resume from).
  */
 function checkpointEvidence(lines: MetricLine[], config: PretrainConfig): string | null {
+  // An epoch line, or a step line past checkpointSeconds, is written *before* the checkpoint it implies:
+  // it proves one only when a later step followed it (a kill in between leaves it last, and no checkpoint).
+  const lastStep = lines.reduce((m, l) => Math.max(m, l.step), 0);
   for (const l of lines) {
+    if (l.type !== 'event' && l.step >= lastStep) continue;
     if (l.type === 'epoch') return `an epoch line at step ${l.step}: every epoch end writes a checkpoint`;
     if (l.type === 'step' && typeof l.seconds === 'number' && l.seconds >= config.checkpointSeconds)
       return `a step line at ${l.seconds.toFixed(1)} s of training, past checkpointSeconds (${config.checkpointSeconds} s)`;
@@ -475,9 +479,11 @@ async function run(
   let lastCheckpoint = performance.now();
   // A resumed run holds its checkpoint's state already: stopping again at once writes none.
   let lastCheckpointStep = resumedAt ?? -1;
-  let finalLoss = Number.NaN;
+  // Kept in the position (so in each checkpoint): a resume reports the loss and spreads an uninterrupted run does.
+  pos.loss ??= null;
+  pos.spreadSum ??= 0;
+  pos.spreadCount ??= 0;
   let interrupted = false;
-  const spreads: number[] = [];
   const checkpoint = () => {
     saveCheckpoint(folder.checkpointsDir, parts, pos);
     how.onCheckpoint?.();
@@ -529,8 +535,9 @@ async function run(
           );
         }
         method.afterStep(encoder, ctx);
-        finalLoss = r.loss;
-        spreads.push(r.spread);
+        pos.loss = r.loss;
+        pos.spreadSum = (pos.spreadSum ?? 0) + r.spread;
+        pos.spreadCount = (pos.spreadCount ?? 0) + 1;
         pos.step++;
         pos.batch++;
         pos.images += batchImages;
@@ -579,9 +586,11 @@ async function run(
       }
       if (pos.batch >= stepsPerEpoch || pos.step >= pos.totalSteps) {
         const knn = monitor ? monitor(encoder) : null;
-        const spread = spreads.length ? spreads.reduce((a, b) => a + b, 0) / spreads.length : Number.NaN;
+        const count = pos.spreadCount ?? 0;
+        const spread = count > 0 ? (pos.spreadSum ?? 0) / count : Number.NaN;
         const collapsed = spread < COLLAPSE_THRESHOLD;
-        spreads.length = 0;
+        pos.spreadSum = 0;
+        pos.spreadCount = 0;
         folder.log({ type: 'epoch', step: pos.step, epoch: pos.epoch, knn, spread, collapsed, seconds: seconds() });
         emit({ type: 'epoch', epoch: pos.epoch, step: pos.step, knn, spread, collapsed });
         encoder.train();
@@ -625,7 +634,7 @@ async function run(
     epochs: pos.step / stepsPerEpoch,
     seconds: pos.seconds,
     imagesPerSecond: pos.images / Math.max(pos.seconds, 1e-9),
-    finalLoss,
+    finalLoss: pos.loss ?? Number.NaN,
     evaluation,
   };
   folder.writeSummary(summary);

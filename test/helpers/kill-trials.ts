@@ -204,6 +204,12 @@ function pointer(dir: string): string | null {
   }
 }
 
+/** The step of the checkpoint `checkpoints/latest.json` names, or null. */
+function readPointerStep(dir: string): number | null {
+  const p = pointer(dir);
+  return p === null ? null : Number(p.replace('step-', ''));
+}
+
 /** A checkpoint's trainer.json, or null (missing or unreadable). */
 function trainerJson(sub: string): { step: number; batch: number } | null {
   try {
@@ -431,7 +437,7 @@ export interface Kill {
   at: KillAt;
   /** Milliseconds from the spawn to the process's end. */
   endedMs: number;
-  /** What the process was doing (see phaseOf); "ended before the kill" when it had exited. */
+  /** What the process was doing (see phaseOf); "ended before the kill" when it had exited (or "failed…"). */
   phase: string;
   /** What was started: a fresh run, or --resume. */
   started: 'fresh' | 'resume';
@@ -448,11 +454,8 @@ export interface TrialResult {
   resumedAt: number | null;
   /** The process that ended the run: a fresh start or --resume (null: the trial failed first). */
   last: 'fresh' | 'resume' | null;
-  /**
-   * The wall time of the trial's processes when it ended the run: what a full run takes now (exactly
-   * when a kill came after the end; a little more after kills: the start-ups and replayed steps).
-   */
-  fullRunMs: number | null;
+  /** Wall time of the process that ended the run (a fresh one that ran through: a full run's duration now). */
+  lastMs: number | null;
   identical: boolean;
   /** What differed, or why the trial failed (a child that failed or overran). */
   differences: string[];
@@ -501,8 +504,7 @@ export async function killTrial(
   };
   let resumedAtEnd: number | null = null;
   let last: TrialResult['last'] = null;
-  // the wall time of all its processes: a full run's duration (a little more: their start-ups, replayed steps)
-  let processesMs = 0;
+  let lastMs: number | null = null;
   let done = false;
   for (let k = 0; k <= nKills && !done; k++) {
     const c = command();
@@ -512,7 +514,11 @@ export async function killTrial(
     if (k < nKills) {
       // Every draw is made for every kill, so a trial's draws do not depend on which kind it is.
       const u = rng.uniform();
-      const time = rng.uniform() * (o.durationMs ?? ref.wallMs);
+      // over what is left: a resume from step s has its start-up, the steps after s and the evaluation
+      // to go (taken as 40 % of a run, as on the 2-core machine, plus the remaining steps' share)
+      const from = k === 0 ? 0 : (readPointerStep(dir) ?? 0);
+      const left = 0.4 + 0.6 * (1 - from / ref.totalSteps);
+      const time = rng.uniform() * (o.durationMs ?? ref.wallMs) * left;
       // A line kill waits for a line this process writes anew: past what the folder already has.
       const have = new Set(readMetrics(dir).map((l) => `${l.type} ${l.step}`));
       const lines = ref.lines.filter((l) => !have.has(`${l.type} ${l.step}`));
@@ -520,7 +526,6 @@ export async function killTrial(
       at = o.plan?.[k] ?? (u < o.lineKills && pick ? { line: pick } : { atMs: time });
     }
     const r = await runSpecl(c.args, { killAt: at, dir, timeoutMs: o.timeoutMs });
-    processesMs += r.wallMs;
     const tail = () => (r.stderr.trim().split('\n').slice(-3).join(' | ') || r.stdout.slice(-300)).slice(-600);
     if (r.timedOut) {
       differences.push(`${c.started} process ran past ${o.timeoutMs} ms and was killed: ${tail()}`);
@@ -530,7 +535,11 @@ export async function killTrial(
       kills.push({
         at,
         endedMs: r.wallMs,
-        phase: r.killed ? phaseOf(dir, r, ref, leftovers) : 'ended before the kill',
+        phase: r.killed
+          ? phaseOf(dir, r, ref, leftovers)
+          : r.code === 0
+            ? 'ended before the kill'
+            : `failed (${r.code ?? r.signal}) before the kill`,
         started: c.started,
         resumedAt: resumedAt(r),
         leftLock: r.killed && existsSync(join(dir, 'lock')),
@@ -543,6 +552,7 @@ export async function killTrial(
       }
       resumedAtEnd = resumedAt(r);
       last = c.started;
+      lastMs = r.wallMs;
       done = true;
       // the lock a kill left must be taken over, and the user told (the CLI prints the start's notices)
       if (staleLock && !/^note: took over .*lock/m.test(r.stderr))
@@ -558,7 +568,7 @@ export async function killTrial(
       kills,
       resumedAt: resumedAtEnd,
       last,
-      fullRunMs: last === null ? null : processesMs,
+      lastMs,
       identical: differences.length === 0,
       differences,
       stray: existsSync(dir) ? strayFiles(ref.dir, dir) : [],
@@ -629,7 +639,9 @@ export async function killTrials(o: KillTrialsOptions): Promise<KillTrialsResult
         plan,
         durationMs,
       });
-      if (t.fullRunMs !== null) durationMs = t.fullRunMs;
+      // a fresh process that ran through measured a full run; a resume that ran longer than the
+      // estimate shows it too short (a resume does less than a full run)
+      if (t.lastMs !== null && (t.last === 'fresh' || t.lastMs > durationMs)) durationMs = t.lastMs;
       trials.push(t);
       o.onTrial?.(t);
       if (t.identical && !o.keep) rmSync(join(dir, `trial-${i}`), { recursive: true, force: true });

@@ -126,6 +126,7 @@ describe('realGraphCheck (MNIST, pixel space)', () => {
         join(dir, 'config.json'),
         JSON.stringify({
           dataset: 'mnist',
+          method: { name: 'spectral' },
           encoder: { name: 'convnet', inChannels: 1, channelsLast: false, widths: [8, 16, 32] },
           augment,
         }),
