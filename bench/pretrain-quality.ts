@@ -6,8 +6,8 @@
  * and the best peer for 3 seeds on Fashion-MNIST. Reported: linear-probe and
  * kNN top-1 on the test split. The "reference" of each line is the same
  * probe on raw pixels — the floor every number should clear; ratio =
- * learned ÷ raw pixels. Takes about 107 minutes (measured with the 512-d
- * ConvNet); not part of the quick set.
+ * learned ÷ raw pixels. Takes about 135 minutes for the nine methods (22 runs
+ * of about 6 minutes, measured with the 512-d ConvNet); not part of the quick set.
  * The run folders stay in bench/out/pretrain-quality/ for `specl compare`.
  */
 import { rmSync } from 'node:fs';
@@ -45,7 +45,7 @@ export const pretrainQuality: Benchmark = {
   name: 'pretrain-quality',
   quick: false,
   description:
-    'every method, MNIST + Fashion-MNIST, ConvNet, 5 min each; then 3 seeds of spectral and the best peer (≈107 min)',
+    'every method, MNIST + Fashion-MNIST, ConvNet, 5 min each; then 3 seeds of spectral and the best peer (≈135 min)',
   async run(ctx) {
     benchThreads(ctx.options);
     const minutes = Number(process.env.SPECL_QUALITY_MINUTES ?? 5);
