@@ -12,6 +12,7 @@ import {
   loadRunConfig,
   type RunEvaluation,
   type RunEvaluationOptions,
+  UnsavedEvaluationError,
 } from '../train/index.ts';
 import { ProgressBar } from './progress.ts';
 import { formatTable, pct } from './table.ts';
@@ -197,8 +198,14 @@ export async function evaluateRunCli(o: RunEvaluationOptions): Promise<RunEvalua
   const config = loadRunConfig(o.dir);
   const reporter = evalProgressReporter((kind) => featureName(kind ?? 'encoder', config));
   let r: RunEvaluation;
+  let unsaved: UnsavedEvaluationError | null = null;
   try {
     r = await evaluateRun({ ...o, onProgress: reporter.onProgress });
+  } catch (e) {
+    // Minutes of work are not thrown away with the folder's error: the tables first, then the error.
+    if (!(e instanceof UnsavedEvaluationError)) throw e;
+    unsaved = e;
+    r = e.evaluation;
   } finally {
     reporter.finish();
   }
@@ -209,6 +216,7 @@ export async function evaluateRunCli(o: RunEvaluationOptions): Promise<RunEvalua
     console.log(`\nlabel efficiency: linear-probe accuracy with m labels per class (mean ± std over ${seeds} seeds)`);
     console.log(curve);
   }
+  if (unsaved) throw unsaved;
   console.log(`\nevaluated ${r.weights}; wrote ${r.written.join(', ')}`);
   return r;
 }

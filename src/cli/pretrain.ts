@@ -300,4 +300,8 @@ export async function pretrainCommand(argv: string[]): Promise<void> {
     r.encoder.dispose();
     r.method.dispose();
   }
+  // Stopped by a signal: exit now rather than let the event loop drain. Draining closes the
+  // signal handles, which restores the default action, and a Ctrl-C in the ~100 ms of teardown
+  // that follows would kill the process by SIGINT; process.exit keeps them to the end.
+  if (r?.interrupted) process.exit(process.exitCode);
 }

@@ -6,7 +6,8 @@
  * built under a hidden temporary name and renamed into place only once all
  * three files are on disk, so a `step-*` folder is complete unless damaged
  * from outside; then `checkpoints/latest.json` — itself replaced atomically —
- * points at it, and only then are the older folders removed. A crash at any
+ * points at it, and only then are the older folders removed (what a kill
+ * during that removal leaves, the next checkpoint or a resume removes). A crash at any
  * point therefore leaves a complete checkpoint that `latest.json` names (the
  * previous one or the new one), and the only complete checkpoint is never
  * removed before its successor is complete and pointed at.
@@ -115,11 +116,22 @@ export function saveCheckpoint(
   }
   // Its fsync of `dir` also makes the folder's rename durable before any older folder goes.
   if (!again) pointLatestAt(dir, final);
+  sweepCheckpoints(dir, position.step, { newer: true });
+}
+
+/**
+ * Removes what checkpoint `step` of `dir` supersedes: the step folders before
+ * it (with `newer`, after it too: leftovers of a run resumed from an earlier
+ * one) and the hidden temporary folders and files of writes killed mid-way.
+ * A kill during this sweep leaves a half-deleted old folder; resume sweeps
+ * again (without `newer`: a newer folder it could not use may be repairable).
+ * Call only once `latest.json` names `step`'s complete folder.
+ */
+export function sweepCheckpoints(dir: string, step: number, o: { newer: boolean }): void {
   for (const entry of readdirSync(dir)) {
-    // older checkpoints, and what writes killed mid-way left (hidden temporary folders and files)
-    const old = STEP_DIR.test(entry) && entry !== name(position.step);
-    if (old || (entry.startsWith('.') && entry.endsWith('.tmp')))
-      rmSync(join(dir, entry), { recursive: true, force: true });
+    const m = STEP_DIR.exec(entry);
+    const stale = m ? Number(m[1]) < step || (o.newer && Number(m[1]) > step) : /^\..*\.tmp$/.test(entry);
+    if (stale) rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }
 

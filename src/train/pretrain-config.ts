@@ -26,6 +26,7 @@ import {
   nonEmptyString,
   nonNegative,
   nullable,
+  numberIn,
   OptionError,
   oneOf,
   option,
@@ -39,6 +40,12 @@ import {
   unitInterval,
 } from '../options/index.ts';
 import { ENCODER_NAMES, type EncoderConfig, type EncoderName, encoderScale } from './encoder-factory.ts';
+
+export interface ImbalanceConfig {
+  ratio: number;
+  profile: 'exponential' | 'step' | 'pareto';
+  stepFraction: number;
+}
 
 export interface MonitorConfig {
   /** Run the kNN monitor at each epoch end. */
@@ -70,6 +77,8 @@ export interface PretrainConfig {
   dataset: string;
   /** Pretrain on a seeded random subset of this many training images (null: all). */
   trainSize: number | null;
+  /** A long-tailed pretraining subset of trainSize images (ratio 1: none). */
+  imbalance: ImbalanceConfig;
   encoder: EncoderConfig;
   augment: AugmentConfig;
   batchSize: number;
@@ -135,6 +144,22 @@ export const PRETRAIN_OPTIONS = {
     null,
     'pretrain on a seeded random subset of this many training images (a quick try); none: all of them',
     { flag: 'train-size', unit: 'images' },
+  ),
+  imbalance: group(
+    'a long-tailed pretraining set (Liu, HaoChen, Gaidon, Ma 2022): trainSize images with class counts falling off from class 0 (the most frequent) to the last',
+    {
+      ratio: option(
+        numberIn(0, 1, 'lower'),
+        1,
+        'imbalance ratio r = min_c n_c / max_c n_c of the pretraining set (needs trainSize, its total); 1: no imbalance',
+      ),
+      profile: option(
+        oneOf(['exponential', 'step', 'pareto'] as const),
+        'exponential',
+        'how counts fall off with the class: exponential n_c ∝ r^(c/(C−1)); step: the last stepFraction of the classes have r × the count of the others; pareto',
+      ),
+      stepFraction: option(numberIn(0, 1), 0.5, 'with the step profile: the share of classes that are rare'),
+    },
   ),
   encoder: group('the backbone', {
     name: option(oneOf(ENCODER_NAMES), 'convnet', 'the backbone: convnet (small, for CPUs) or resnet18 (the papers’)', {
@@ -303,6 +328,11 @@ export function resolvePretrainConfig(
       'encoder.widths',
       `encoder.widths is only for the ConvNet, got ${JSON.stringify(config.encoder.widths)} with ${config.encoder.name}`,
     );
+  if (config.imbalance.ratio < 1 && config.trainSize === null)
+    fail(
+      'imbalance.ratio',
+      `imbalance.ratio ${config.imbalance.ratio} needs trainSize: the total n of the long-tailed set (sets of equal n are compared)`,
+    );
   if (config.encoder.inChannels !== facts.channels)
     fail(
       'encoder.inChannels',
@@ -325,11 +355,16 @@ const UNRECORDED_CONVNET_WIDTHS = [32, 64, 128];
 /** Optimizer fields that version-1 configs repeated inside the method (the trainer's block is what ran). */
 const V1_RECIPE_KEYS = ['optimizer', 'baseLr', 'weightDecay', 'optimizerMomentum', 'warmupFraction'];
 
+/** What every run before the imbalance settings ran with. */
+const NO_IMBALANCE: ImbalanceConfig = { ratio: 1, profile: 'exponential', stepFraction: 0.5 };
+
 /** A config read from a run folder, written by an earlier specl, in today's form (in memory only). */
 export function upgradeConfig(raw: unknown): PretrainConfig {
   if (!isPlainObject(raw)) throw new OptionError(`config.json must hold an object, got ${JSON.stringify(raw)}`);
   const c = raw as Record<string, unknown>;
-  if (c.version === 2) return c as unknown as PretrainConfig;
+  // Settings added after version 2 was fixed: a folder written before ran with what is now their default.
+  const later = c.imbalance === undefined ? { imbalance: { ...NO_IMBALANCE } } : {};
+  if (c.version === 2) return { ...c, ...later } as unknown as PretrainConfig;
   const method = Object.fromEntries(
     Object.entries((c.method ?? {}) as Record<string, unknown>).filter(([k]) => !V1_RECIPE_KEYS.includes(k)),
   );
@@ -347,5 +382,6 @@ export function upgradeConfig(raw: unknown): PretrainConfig {
     monitor,
     augment,
     evaluate: true,
+    ...later,
   } as unknown as PretrainConfig;
 }

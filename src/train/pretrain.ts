@@ -7,7 +7,14 @@
  */
 import { join } from 'node:path';
 import { deriveSeed, type Pipeline, presetFromName, ViewLoader } from '../augment/index.ts';
-import { checkImageSide, type LabeledDataset, loadDataset, normalizationStats, subsetOf } from '../data/index.ts';
+import {
+  checkImageSide,
+  type LabeledDataset,
+  loadDataset,
+  longTailSubset,
+  normalizationStats,
+  subsetOf,
+} from '../data/index.ts';
 import { type EncoderEvaluation, type EvalProgress, evaluateEncoder, knnMonitor } from '../eval/index.ts';
 import { createMethod } from '../methods/index.ts';
 import type { Method } from '../methods/method.ts';
@@ -20,6 +27,7 @@ import {
   loadCheckpoint,
   pointLatestAt,
   saveCheckpoint,
+  sweepCheckpoints,
   type TrainerPosition,
 } from './checkpoint.ts';
 import { embeddingSpread } from './collapse.ts';
@@ -119,9 +127,28 @@ export function dataFacts(data: LabeledDataset): DataFacts {
   return { channels: data.train.images.shape[1] as number, mean: norm.mean, std: norm.std };
 }
 
-/** The dataset with its training split cut to `config.trainSize` images (a seeded subset). */
-function withTrainSize(data: LabeledDataset, config: PretrainConfig): LabeledDataset {
+/**
+ * The pretraining set: `data` with its training split cut to
+ * `config.trainSize` images, a seeded random subset, or with
+ * `imbalance.ratio` < 1 a long-tailed one (`longTailSubset`: class 0 the most
+ * frequent, the counts summing to trainSize, drawn with a seed derived from
+ * the run's). A new split is the caller's to dispose; the test split is `data`'s.
+ */
+export function pretrainingSet(data: LabeledDataset, config: PretrainConfig): LabeledDataset {
   const n = data.train.images.shape[0] as number;
+  const im = config.imbalance;
+  if (im.ratio < 1) {
+    const lt = longTailSubset(data.train, {
+      n: config.trainSize as number,
+      ratio: im.ratio,
+      profile: im.profile,
+      stepFraction: im.stepFraction,
+      seed: deriveSeed(config.seed, 2),
+      numClasses: data.classes.length,
+    });
+    lt.indices.dispose();
+    return { ...data, train: lt.split };
+  }
   if (config.trainSize === null || config.trainSize >= n) return data;
   const idx = tidy(
     () =>
@@ -275,7 +302,7 @@ async function withPrepared<T>(
 ): Promise<T> {
   checkHasImages(data, config.dataset);
   checkEncoderFits(data, config);
-  const train = withTrainSize(data, config);
+  const train = pretrainingSet(data, config);
   try {
     const parts = buildRunParts(config, train.classes.length);
     let loader: ViewLoader | null = null;
@@ -424,6 +451,8 @@ async function run(
           reason: found.recovered,
         });
       }
+      // A kill during the last checkpoint's sweep left older folders (and a resume at the final step writes none).
+      sweepCheckpoints(folder.checkpointsDir, pos.step, { newer: false });
     } else {
       // No checkpoint at all. Restarting from step 0 loses nothing only if none was ever written: the run
       // is seeded, so the metrics lines before the first checkpoint come back identical (but for their

@@ -22,6 +22,7 @@ import { createEncoder, type EncoderName } from './encoder-factory.ts';
 import { checkFiniteWeights, loadRunConfig, loadRunDataset, loadRunEncoder } from './load-run.ts';
 import type { PretrainConfig } from './pretrain-config.ts';
 import { RunFolder } from './run-folder.ts';
+import type { RunLock } from './run-lock.ts';
 
 /** One feature set in probe.json. */
 export interface ProbeReportRow {
@@ -97,6 +98,26 @@ export interface RunEvaluation {
   written: string[];
 }
 
+/**
+ * The evaluation ran but its reports could not be written to the run folder:
+ * the folder is not writable, or another process writes the run (a resumed
+ * pretraining) past the wait. `evaluation` holds the numbers (with `written`
+ * empty), so that nothing computed is lost; the message says why.
+ */
+export class UnsavedEvaluationError extends Error {
+  override name = 'UnsavedEvaluationError';
+  constructor(
+    message: string,
+    readonly evaluation: RunEvaluation,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** How long the reports wait for a run's lock held by another process (another probe writes in milliseconds). */
+const LOCK_WAIT_MS = 10_000;
+
 const ENCODER_TITLES: Record<EncoderName, string> = { convnet: 'ConvNet', resnet18: 'ResNet-18' };
 
 /** A feature set's name: "raw pixels", "random ConvNet", "spectral ConvNet". */
@@ -119,7 +140,10 @@ export function featureLabel(kind: FeatureKind, dim: number, config: PretrainCon
  * ran, knn.json when the kNN ran, and the encoder's numbers into
  * summary.json's `evaluation` (`linearProbe`, `knn`; the other field is kept).
  * Weights or encoder features that are not finite are errors naming the
- * weights file, raised before anything is written.
+ * weights file, raised before anything is written. The writes hold the run's
+ * lock (src/train/run-lock.ts), waiting up to 10 s for another holder; a
+ * folder that cannot be locked (read-only, or a pretraining writing it)
+ * throws UnsavedEvaluationError, which carries the numbers.
  */
 export async function evaluateRun(o: RunEvaluationOptions): Promise<RunEvaluation> {
   const { dir, encoder: given, weights: givenWeights, data: givenData, ...settings } = o;
@@ -181,8 +205,6 @@ export async function evaluateRun(o: RunEvaluationOptions): Promise<RunEvaluatio
         };
       }),
     };
-    folder.writeProbe(probe);
-    written.push(folder.probePath);
     if (encoderRow?.probe) evaluation.linearProbe = encoderRow.probe.top1;
   }
   let knn: KnnReport | null = null;
@@ -194,10 +216,30 @@ export async function evaluateRun(o: RunEvaluationOptions): Promise<RunEvaluatio
       temperature,
       results: rows.map((r) => ({ features: r.features, kind: r.kind, dim: r.dim, knn: r.knn as number })),
     };
-    folder.writeKnn(knn);
-    written.push(folder.knnPath);
     if (encoderRow?.knn != null) evaluation.knn = encoderRow.knn;
   }
-  if (Object.keys(evaluation).length > 0 && folder.updateEvaluation(evaluation)) written.push(folder.summaryPath);
-  return { config, weights, rows, probe, knn, written };
+  // One writer at a time: summary.json's update reads, then writes (a concurrent probe and knn would lose a field).
+  const result: RunEvaluation = { config, weights, rows, probe, knn, written };
+  let lock: RunLock;
+  try {
+    lock = await folder.lockWaiting({ waitMs: LOCK_WAIT_MS });
+  } catch (e) {
+    throw new UnsavedEvaluationError(`${(e as Error).message}; the evaluation's reports were not written`, result, {
+      cause: e,
+    });
+  }
+  try {
+    if (probe) {
+      folder.writeProbe(probe);
+      written.push(folder.probePath);
+    }
+    if (knn) {
+      folder.writeKnn(knn);
+      written.push(folder.knnPath);
+    }
+    if (Object.keys(evaluation).length > 0 && folder.updateEvaluation(evaluation)) written.push(folder.summaryPath);
+  } finally {
+    lock.release();
+  }
+  return result;
 }

@@ -31,7 +31,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.ts';
-import { lockRun, osReason, type RunLock } from './run-lock.ts';
+import { lockRun, lockRunWaiting, osReason, type RunLock } from './run-lock.ts';
 
 export interface MetricLine {
   type: 'step' | 'epoch' | 'event';
@@ -179,6 +179,14 @@ export class RunFolder {
    */
   lock(): RunLock {
     return lockRun(this.dir);
+  }
+
+  /**
+   * {@link lock}, waiting up to `waitMs` while another process holds it (the
+   * brief writers: probe and knn writing their reports); then its RunBusyError.
+   */
+  lockWaiting(o: { waitMs: number; pollMs?: number }): Promise<RunLock> {
+    return lockRunWaiting(this.dir, o);
   }
 
   /** The config of an existing run. */

@@ -1,6 +1,7 @@
 /**
  * One writer per run folder. A process that writes a run (a fresh start, a
- * resume; later probe/knn writing their reports) holds the file `lock` in the
+ * resume, for the whole run; probe/knn/demo while they write their reports,
+ * waiting up to 10 s for another's) holds the file `lock` in the
  * folder: JSON `{pid, host, started}`, created exclusively (`open(…, 'wx')`,
  * so of two processes exactly one succeeds) and removed when it is done.
  *
@@ -93,6 +94,11 @@ const olderThan = (path: string, ms: number) => {
   }
 };
 
+/** The run's lock is held by another live process (or is changing hands): waiting may help, unlike other errors. */
+export class RunBusyError extends Error {
+  override name = 'RunBusyError';
+}
+
 const describeHolder = (h: RunLockHolder) => `pid ${h.pid} on ${h.host}, since ${h.started}`;
 
 /**
@@ -103,7 +109,7 @@ const describeHolder = (h: RunLockHolder) => `pid ${h.pid} on ${h.host}, since $
  */
 export function lockRun(dir: string): RunLock {
   const path = join(dir, LOCK);
-  if (held.has(path)) throw new Error(`${dir}: this process already writes this run (${path})`);
+  if (held.has(path)) throw new RunBusyError(`${dir}: this process already writes this run (${path})`);
   const me: RunLockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   const text = `${JSON.stringify(me)}\n`;
   let tookOver: RunLockHolder | null = null;
@@ -116,7 +122,7 @@ export function lockRun(dir: string): RunLock {
           : holder.host === me.host && (holder.pid === process.pid || !alive(holder.pid));
       // holder.pid === ours but not in `held`: a previous process that had our pid (a restarted container)
       if (!stale) {
-        throw new Error(
+        throw new RunBusyError(
           holder === null
             ? `${dir}: another process is taking this run's lock (${path} is being written); try again`
             : `${dir}: the run is being written by another process (${describeHolder(holder)}); ` +
@@ -156,17 +162,17 @@ function takeOver(dir: string, path: string, stale: RunLockHolder | null, text: 
   // A guard left by a process killed in the few instructions it is held is cleared after a grace period.
   if (!createExclusive(guard, text)) {
     const busy = `${dir}: another process is taking over this run's stale lock (${guard}); try again`;
-    if (!olderThan(guard, UNREADABLE_GRACE_MS)) throw new Error(busy);
+    if (!olderThan(guard, UNREADABLE_GRACE_MS)) throw new RunBusyError(busy);
     unlinkQuiet(guard);
-    if (!createExclusive(guard, text)) throw new Error(busy);
+    if (!createExclusive(guard, text)) throw new RunBusyError(busy);
   }
   try {
     // Still the stale lock we judged? (Another process may have taken it over and released it meanwhile.)
     const now = readHolder(path);
     if (JSON.stringify(now) !== JSON.stringify(stale))
-      throw new Error(`${dir}: the run's lock changed hands while being taken over; try again`);
+      throw new RunBusyError(`${dir}: the run's lock changed hands while being taken over; try again`);
     unlinkQuiet(path);
-    if (!createExclusive(path, text)) throw new Error(`${dir}: another process took the run's lock; try again`);
+    if (!createExclusive(path, text)) throw new RunBusyError(`${dir}: another process took the run's lock; try again`);
   } finally {
     unlinkQuiet(guard);
   }
@@ -186,5 +192,22 @@ function removeIfMine(path: string, text: string): void {
     if (readFileSync(path, 'utf8') === text) unlinkSync(path);
   } catch {
     // gone already (or taken over by force): nothing of ours to remove
+  }
+}
+
+/**
+ * {@link lockRun}, trying again every `pollMs` while another process holds
+ * the lock, for up to `waitMs` (for writers that hold it briefly, as two
+ * `specl probe` runs writing their reports); then throws its RunBusyError.
+ */
+export async function lockRunWaiting(dir: string, o: { waitMs: number; pollMs?: number }): Promise<RunLock> {
+  const until = Date.now() + o.waitMs;
+  for (;;) {
+    try {
+      return lockRun(dir);
+    } catch (e) {
+      if (!(e instanceof RunBusyError) || Date.now() >= until) throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, o.pollMs ?? 100));
   }
 }

@@ -7,8 +7,9 @@
  * message. Every dataset and weights file is written here.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import sharp from 'sharp';
@@ -155,6 +156,27 @@ describe('specl knn and probe refuse NaN weights, naming the file', () => {
       ...sets.flatMap((s) => [`features · ${s} · train`, `features · ${s} · test`, `kNN · ${s}`]),
     ]);
     assert.ok(existsSync(join(run, 'knn.json')));
+  });
+
+  test("knn while another process writes the run: the table on stdout, then the lock's holder; knn.json kept", (t) => {
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
+    t.after(() => holder.kill('SIGKILL'));
+    const lock = join(run, 'lock');
+    writeFileSync(lock, JSON.stringify({ pid: holder.pid, host: hostname(), started: new Date().toISOString() }));
+    t.after(() => rmSync(lock, { force: true }));
+    const before = readFileSync(join(run, 'knn.json'), 'utf8');
+    const r = specl(['knn', run, '--k', '5'], LIMIT);
+    assert.equal(r.status, 1, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /raw pixels \(784\)[\s\S]*random ConvNet \(8\)[\s\S]*spectral ConvNet \(8\)/);
+    assert.doesNotMatch(r.stdout, /wrote/);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `specl: ${esc(run)}: the run is being written by another process \\(pid ${holder.pid} on .*\\); ` +
+          "wait for it to end, or stop it; the evaluation's reports were not written",
+      ),
+    );
+    assert.equal(readFileSync(join(run, 'knn.json'), 'utf8'), before);
   });
 
   test('knn on NaN encoder.safetensors: the file and how many parameters are NaN; knn.json kept', () => {

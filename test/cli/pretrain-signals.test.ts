@@ -66,7 +66,13 @@ function loggedStep(out: string): number {
 function runAndSignal(
   args: string[],
   out: string,
-  o: { atStep: number; signals: { signal: NodeJS.Signals; gap: number }[]; timeoutMs?: number },
+  o: {
+    atStep: number;
+    signals: { signal: NodeJS.Signals; gap: number }[];
+    /** One more signal, `gap` ms after stdout first matches `pattern`. */
+    late?: { pattern: RegExp; signal: NodeJS.Signals; gap: number };
+    timeoutMs?: number;
+  },
 ): Promise<Signalled> {
   return new Promise((resolve) => {
     const child: ChildProcess = spawn(process.execPath, [bin, 'pretrain', ...args, '--out', out], {
@@ -75,14 +81,20 @@ function runAndSignal(
     });
     let stdout = '';
     let stderr = '';
+    const timers: NodeJS.Timeout[] = [];
+    let lateSent = false;
     child.stdout?.on('data', (d) => {
       stdout += d;
+      if (o.late && !lateSent && o.late.pattern.test(stdout)) {
+        lateSent = true;
+        const { signal, gap } = o.late;
+        timers.push(setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill(signal), gap));
+      }
     });
     child.stderr?.on('data', (d) => {
       stderr += d;
     });
     let signalledAt = -1;
-    const timers: NodeJS.Timeout[] = [];
     const kill = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? RUN_MS);
     const poll = setInterval(() => {
       const step = loggedStep(out);
@@ -211,6 +223,25 @@ test('--no-worker: a Ctrl-C is seen between steps, not only once the run has end
   const step = Number(/stopped with a checkpoint at step (\d+)/.exec(r.stdout)?.[1]);
   assert.ok(step >= r.signalledAt && step < 48, `stopped at step ${step} of 48, signalled at ${r.signalledAt}`);
   assert.equal(loadableCheckpoint(out), step);
+});
+
+test('a Ctrl-C in the last moments, after the stop message, still exits 130, never killed by SIGINT', async () => {
+  // Letting the event loop drain closed the signal handles (restoring the default action) ~25–75 ms
+  // before the process was gone: a Ctrl-C then killed it by SIGINT (3 of 16 such trials before the fix).
+  for (const gap of [0, 15, 30, 45, 60, 75, 90, 120]) {
+    const out = join(dir, `late-${gap}`);
+    const r = await runAndSignal([...RUN, '--epochs', '3', '--no-evaluate'], out, {
+      atStep: 2,
+      signals: [{ signal: 'SIGINT', gap: 0 }],
+      late: { pattern: /stopped with a checkpoint at step \d+/, signal: 'SIGINT', gap },
+    });
+    const what = `Ctrl-C ${gap} ms after the stop message: status ${r.code ?? r.signal}\n${r.stdout}\n${r.stderr}`;
+    assert.equal(r.signal, null, what);
+    assert.equal(r.code, 130, what);
+    assert.doesNotMatch(r.stderr, nativeAbort, what);
+    const step = Number(/stopped with a checkpoint at step (\d+)/.exec(r.stdout)?.[1]);
+    assert.equal(loadableCheckpoint(out), step, what);
+  }
 });
 
 describe('SIGTERM, as a scheduler sends it, is handled as Ctrl-C', () => {

@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -211,6 +221,26 @@ describe('pretrain', () => {
       Array.from({ length: 16 }, (_, i) => i + 1),
       'metrics have each step once',
     );
+  });
+
+  test('a resume at the final step (killed after its checkpoint, before the summary) sweeps what an old sweep left', async () => {
+    // A kill during the final checkpoint's sweep leaves an older folder half deleted and a temporary
+    // folder; the resumed run writes no checkpoint (it is at its last step), so resume must remove them.
+    const out = join(dir, 'final-step');
+    cpSync(reference, out, { recursive: true });
+    for (const f of ['summary.json', 'encoder.safetensors']) rmSync(join(out, f));
+    const ck = join(out, 'checkpoints');
+    mkdirSync(join(ck, 'step-0000008'));
+    cpSync(join(ck, 'step-0000016', 'model.safetensors'), join(ck, 'step-0000008', 'model.safetensors'));
+    mkdirSync(join(ck, '.step-0000012.4242.0a0b0c0d0e0f.tmp'));
+    writeFileSync(join(ck, '.latest.json.4242.0a0b0c0d0e0f.tmp'), '{"checkp');
+    const { r, events } = await resumeRun(out);
+    assert.equal(r.interrupted, false);
+    const start = events.find((e) => e.type === 'start');
+    assert.equal(start?.type === 'start' ? start.resumedAt : null, 16);
+    assert.deepEqual(readdirSync(ck).sort(), ['latest.json', 'step-0000016']);
+    assert.ok(existsSync(join(out, 'summary.json')));
+    assert.equal(maxDiff(join(out, 'encoder.safetensors'), join(reference, 'encoder.safetensors')), 0);
   });
 
   for (const method of ['spectral', 'barlowtwins', 'vicreg'] as const) {

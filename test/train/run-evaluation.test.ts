@@ -5,13 +5,20 @@
  * a run without summary.json gets none.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ConvNet } from '../../src/nn/index.ts';
 import { Generator } from '../../src/tensor/index.ts';
-import { evaluateRun, featureLabel, type KnnReport, type ProbeReport } from '../../src/train/index.ts';
+import {
+  evaluateRun,
+  featureLabel,
+  type KnnReport,
+  type ProbeReport,
+  UnsavedEvaluationError,
+} from '../../src/train/index.ts';
 import { smallMnist } from './fixtures/small-mnist.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'specl-run-evaluation-'));
@@ -99,4 +106,39 @@ test('the random encoder is the run’s architecture seeded with the run’s see
   // Seeded: the same random row twice.
   const twice = await evaluateRun({ dir, encoder, data, knn: false });
   assert.equal(twice.rows[1]?.probe?.top1, r.rows[1]?.probe?.top1);
+});
+
+test("the reports wait for another process's lock, and past 10 s leave the folder as it was, the numbers in the error", async (t) => {
+  // A live process of this host holds the run's lock, as a resumed pretraining does.
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+  t.after(() => holder.kill('SIGKILL'));
+  const dir = runFolder('locked', true);
+  const lock = join(dir, 'lock');
+  const text = `${JSON.stringify({ pid: holder.pid, host: hostname(), started: new Date().toISOString() })}\n`;
+  const summary = readFileSync(join(dir, 'summary.json'), 'utf8');
+
+  writeFileSync(lock, text);
+  const started = Date.now();
+  const err = await evaluateRun({ dir, encoder, data, knn: false }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof UnsavedEvaluationError, `got ${err}`);
+  assert.ok(Date.now() - started >= 10_000, 'it waited for the holder');
+  assert.match(err.message, new RegExp(`the run is being written by another process \\(pid ${holder.pid} on `));
+  assert.match(err.message, /the evaluation's reports were not written$/);
+  assert.deepEqual(err.evaluation.written, []);
+  assert.ok(!existsSync(join(dir, 'probe.json')));
+  assert.equal(readFileSync(join(dir, 'summary.json'), 'utf8'), summary);
+  assert.equal(readFileSync(lock, 'utf8'), text, "the holder's lock is left alone");
+
+  // A holder that lets go (before or during the wait): the reports are written, with the numbers the error carried.
+  setTimeout(() => unlinkSync(lock), 1500);
+  const r = await evaluateRun({ dir, encoder, data, knn: false });
+  assert.deepEqual(r.written, [join(dir, 'probe.json'), join(dir, 'summary.json')]);
+  assert.deepEqual(
+    r.rows.map((x) => x.probe?.top1),
+    err.evaluation.rows.map((x) => x.probe?.top1),
+  );
+  assert.ok(!existsSync(lock), 'released after the writes');
 });

@@ -339,6 +339,39 @@ describe('one writer per run folder', () => {
     );
   });
 
+  test("RunFolder.lockWaiting: takes the lock once another live process lets go; past the wait, the holder's error", async (t) => {
+    const out = join(dir, 'lock-waiting');
+    mkdirSync(out);
+    const folder = new RunFolder(out);
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+    t.after(() => holder.kill('SIGKILL'));
+    const path = join(out, 'lock');
+    writeFileSync(path, JSON.stringify({ pid: holder.pid, host: hostname(), started: new Date().toISOString() }));
+    let started = Date.now();
+    await assert.rejects(
+      folder.lockWaiting({ waitMs: 600, pollMs: 50 }),
+      (e: Error) =>
+        e.name === 'RunBusyError' &&
+        e.message.includes(`the run is being written by another process (pid ${holder.pid} on `) &&
+        Date.now() - started >= 600,
+    );
+    started = Date.now();
+    const letGo = setTimeout(() => rmSync(path), 800);
+    const lock = await folder.lockWaiting({ waitMs: 60_000, pollMs: 50 });
+    clearTimeout(letGo);
+    assert.ok(Date.now() - started >= 800, 'it waited for the holder');
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).pid, process.pid);
+    // Within one process a second holder waits too (and a release lets it in).
+    setTimeout(() => lock.release(), 200);
+    const second = await folder.lockWaiting({ waitMs: 60_000, pollMs: 50 });
+    second.release();
+    assert.ok(!existsSync(path));
+    // Errors other than "held" are not waited on: a folder that is gone.
+    started = Date.now();
+    await assert.rejects(new RunFolder(join(dir, 'no-such-run')).lockWaiting({ waitMs: 60_000 }), /not writable/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+
   test('while a process resumes a run, a second resume and a fresh start into it are refused; once it is SIGKILLed its lock is taken over', async () => {
     const out = copyRun('two-writers');
     const proc = spawn(process.execPath, ['--import', 'tsx', child, out, 'resume'], {
