@@ -4,6 +4,7 @@ import { augment } from './augment.ts';
 import { compareCommand } from './compare.ts';
 import { dataInfo } from './data-info.ts';
 import { demo } from './demo.ts';
+import { experimentCommand } from './experiment.ts';
 import { info } from './info.ts';
 import { pretrainCommand } from './pretrain.ts';
 import { knnCommand, probeCommand } from './probe.ts';
@@ -21,6 +22,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; 
   },
   knn: { run: knnCommand, help: 'weighted kNN accuracy of a run beside raw pixels and a random encoder' },
   compare: { run: compareCommand, help: 'a table of several runs' },
+  experiment: {
+    run: experimentCommand,
+    help: "the talk's experiments as grids of runs × seeds: list | run NAME|FILE | show | collect DIR",
+  },
   theory: {
     run: theoryCommand,
     help: "the talk's theorems checked numerically: optimum | learned | separability | connectivity | real",

@@ -3,6 +3,7 @@
  * carry a group (e.g. probe accuracy per method and dataset).
  */
 import { makeScale } from './axis.ts';
+import { errorBar, errorTitle } from './error-bars.ts';
 import { element, text } from './escape.ts';
 import { formatValue } from './format.ts';
 import {
@@ -31,6 +32,12 @@ export interface Bar {
   label: string;
   value: number;
   group?: string;
+  /**
+   * The spread of the value as absolute values [low, high] (low ≤ high; the
+   * value need not lie inside), drawn as an error bar centred on the bar. An
+   * interval with a non-finite end (such as [NaN, NaN]) is not drawn.
+   */
+  error?: readonly [number, number];
 }
 
 export interface BarChartOptions extends ChartBase {
@@ -48,12 +55,24 @@ function shortLabel(label: string): string {
   return chars.length > MAX_LABEL_CHARS ? `${chars.slice(0, MAX_LABEL_CHARS - 1).join('')}…` : label;
 }
 
+/** The checked error interval of bar i when it is drawn (both ends finite). */
+function intervalOf(b: Bar, i: number): readonly [number, number] | undefined {
+  const e = b.error;
+  if (e === undefined) return undefined;
+  if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'number' || typeof e[1] !== 'number')
+    throw new Error(`barChart: bars[${i}] ("${b.label}") error must be a pair of numbers [low, high]`);
+  if (!Number.isFinite(e[0]) || !Number.isFinite(e[1])) return undefined;
+  if (e[0] > e[1])
+    throw new Error(`barChart: bars[${i}] ("${b.label}") error has low ${e[0]} > high ${e[1]} (must be low ≤ high)`);
+  return e;
+}
+
 /**
  * A bar chart as a standalone SVG document. Labels become categories along
  * x in order of first appearance; groups (first-appearance order) share a
  * category slot side by side, take the palette colours in order and get a
  * legend when there are two or more. Bars start at 0, so the y domain
- * always contains 0.
+ * always contains 0; it also covers the bars' error intervals.
  */
 export function barChart(o: BarChartOptions): string {
   const { width, height } = checkBase('barChart', o);
@@ -70,14 +89,15 @@ export function barChart(o: BarChartOptions): string {
       throw new Error(`barChart: bars[${i}] ("${b.label}") value must be a finite number, got ${b.value}`);
     if (b.group !== undefined && typeof b.group !== 'string')
       throw new Error(`barChart: bars[${i}].group must be a string when given`);
+    const iv = intervalOf(b, i);
     const g = b.group ?? '';
     const key = JSON.stringify([b.label, g]);
     if (seen.has(key)) throw new Error(`barChart: two bars share label "${b.label}" and group "${g}"`);
     seen.add(key);
     if (!categories.includes(b.label)) categories.push(b.label);
     if (!groups.includes(g)) groups.push(g);
-    min = Math.min(min, b.value);
-    max = Math.max(max, b.value);
+    min = Math.min(min, b.value, iv ? iv[0] : 0);
+    max = Math.max(max, b.value, iv ? iv[1] : 0);
   });
   const grouped = groups.length >= 2;
   const colourOf = (g: string) => (grouped ? categorical(groups.indexOf(g)).colour : (CATEGORICAL[0] as string));
@@ -113,7 +133,9 @@ export function barChart(o: BarChartOptions): string {
   const y0 = clampY(yScale.map(0));
   const rects: string[] = [];
   const valueTexts: string[] = [];
-  for (const b of o.bars) {
+  const errorBars: string[] = [];
+  const cap = Math.min(6, barW / 4);
+  o.bars.forEach((b, i) => {
     const c = categories.indexOf(b.label);
     const g = groups.indexOf(b.group ?? '');
     const x = left + c * slot + slot * 0.1 + g * barW;
@@ -129,18 +151,27 @@ export function barChart(o: BarChartOptions): string {
         'data-group': b.group,
       }),
     );
+    const iv = intervalOf(b, i);
+    let labelY = y; // the value label goes beyond the bar end, and beyond its error bar
+    if (iv) {
+      const [yLow, yHigh] = [yScale.map(iv[0]), yScale.map(iv[1])];
+      const name = b.group === undefined ? b.label : `${b.label} (${b.group})`;
+      const bar = errorBar(x + barW / 2, yLow, yHigh, cap, area, errorTitle(name, b.value, iv[0], iv[1]));
+      if (bar) errorBars.push(bar);
+      labelY = b.value < 0 ? Math.max(y, clampY(yLow)) : Math.min(y, clampY(yHigh));
+    }
     if (o.valueLabels) {
       const below = b.value < 0;
       valueTexts.push(
         text(formatValue(b.value, 3), {
           x: x + barW / 2,
-          y: below ? y + TICK_FONT + 2 : y - 4,
+          y: below ? labelY + TICK_FONT + 2 : labelY - 4,
           'text-anchor': 'middle',
           'font-size': 11,
         }),
       );
     }
-  }
+  });
   const zero =
     yScale.domain[0] < 0 && yScale.domain[1] > 0
       ? element('line', { class: 'zero', x1: left, y1: y0, x2: left + plotW, y2: y0, stroke: '#222222' })
@@ -151,6 +182,9 @@ export function barChart(o: BarChartOptions): string {
     grid(area, undefined, yScale),
     element('g', { class: 'data' }, rects),
     zero,
+    errorBars.length
+      ? element('g', { class: 'error-bars', stroke: '#222222', 'stroke-width': 1.5, fill: 'none' }, errorBars)
+      : '',
     valueTexts.length ? element('g', { class: 'value-labels', fill: '#222222' }, valueTexts) : '',
     plotFrame(area),
     xTicks(

@@ -59,3 +59,43 @@ export function inside(x: number, y: number, area: Area, slack = 0.5): boolean {
     y <= area.top + area.height + slack
   );
 }
+
+/**
+ * The part of a closed polygon inside `area` (Sutherland & Hodgman,
+ * "Reentrant polygon clipping", CACM 1974), for filled shapes such as error
+ * bands. The clip rectangle is convex, so any simple polygon comes back as one
+ * polygon whose pieces, where it leaves and re-enters, are joined along the
+ * frame by zero-area edges that a fill does not show. Vertices inside come
+ * back unchanged; an empty result means nothing is inside.
+ */
+export function clipPolygon(points: readonly (readonly [number, number])[], area: Area): [number, number][] {
+  const right = area.left + area.width;
+  const bottom = area.top + area.height;
+  // Each edge: is a point inside it, and where does the segment a→b cross it.
+  const edges: [
+    (p: readonly [number, number]) => boolean,
+    (a: readonly [number, number], b: readonly [number, number]) => [number, number],
+  ][] = [
+    [(p) => p[0] >= area.left, (a, b) => [area.left, a[1] + ((area.left - a[0]) / (b[0] - a[0])) * (b[1] - a[1])]],
+    [(p) => p[0] <= right, (a, b) => [right, a[1] + ((right - a[0]) / (b[0] - a[0])) * (b[1] - a[1])]],
+    [(p) => p[1] >= area.top, (a, b) => [a[0] + ((area.top - a[1]) / (b[1] - a[1])) * (b[0] - a[0]), area.top]],
+    [(p) => p[1] <= bottom, (a, b) => [a[0] + ((bottom - a[1]) / (b[1] - a[1])) * (b[0] - a[0]), bottom]],
+  ];
+  let out: [number, number][] = points.map((p) => [p[0], p[1]]);
+  for (const [isIn, cross] of edges) {
+    if (out.length === 0) break;
+    const input = out;
+    out = [];
+    let prev = input[input.length - 1]!;
+    for (const cur of input) {
+      if (isIn(cur)) {
+        if (!isIn(prev)) out.push(cross(prev, cur));
+        out.push(cur);
+      } else if (isIn(prev)) {
+        out.push(cross(prev, cur));
+      }
+      prev = cur;
+    }
+  }
+  return out;
+}

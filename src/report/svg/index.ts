@@ -9,7 +9,7 @@ export { escapeXml } from './escape.ts';
 export { formatLinearTicks, formatLogTick, formatValue } from './format.ts';
 export type { ChartBase } from './frame.ts';
 export { type HeatmapOptions, heatmap } from './heatmap.ts';
-export { type LineChartOptions, type LineSeries, lineChart } from './line-chart.ts';
+export { type ErrorStyle, type LineChartOptions, type LineSeries, lineChart } from './line-chart.ts';
 export { CATEGORICAL, categorical, colourAt, DIVERGING, MISSING, SEQUENTIAL, SHAPES, type Shape } from './palette.ts';
 export { type ScatterChartOptions, type ScatterPoint, scatterChart } from './scatter-chart.ts';
 export type { XYAxes } from './xy-frame.ts';

@@ -1,0 +1,250 @@
+/**
+ * The talk's experiments, each a grid (see grid.ts) in its default form and
+ * in a `--quick` form that finishes in minutes (what the tests run). The
+ * default grids are sized for 2 CPU cores; docs/experiments.md has what each
+ * measured and how long it took.
+ */
+import { OptionError } from '../options/index.ts';
+import { type ExperimentSpec, specFrom } from './grid.ts';
+
+/** The settings every built-in cell shares: the cell's own evaluation replaces the run's, no monitor. */
+const QUIET = { evaluate: false, monitor: { enabled: false } };
+
+interface Builtin {
+  summary: string;
+  full: object;
+  quick: object;
+}
+
+const methodAxis = (methods: string[]) => ({ name: 'method', values: methods });
+
+/** MNIST cells are also probed on Fashion-MNIST and the reverse: the small-scale out-of-domain evaluation. */
+const CROSS = { mnist: 'fashion-mnist', 'fashion-mnist': 'mnist' };
+
+const imbalanceClaims = (ratio: string, datasets: string[]) =>
+  datasets.flatMap((d) => [
+    {
+      text: `on ${d} at r = ${ratio}, spectral loses less to imbalance than the supervised baseline (Δ_SSL < Δ_SL)`,
+      metric: 'delta',
+      a: { dataset: d, method: 'spectral', ratio },
+      b: { dataset: d, method: 'supervised', ratio },
+      expect: 'a<b',
+    },
+    {
+      text: `on ${d} at r = ${ratio}, SimSiam loses less to imbalance than the supervised baseline (Δ_SSL < Δ_SL)`,
+      metric: 'delta',
+      a: { dataset: d, method: 'simsiam', ratio },
+      b: { dataset: d, method: 'supervised', ratio },
+      expect: 'a<b',
+    },
+  ]);
+
+const BUILTINS: Record<string, Builtin> = {
+  imbalance: {
+    summary: 'the balanced–imbalanced gap Δ(n, r) of spectral, SimSiam and supervised pretraining (Liu et al. 2022)',
+    full: {
+      name: 'imbalance',
+      description:
+        'Self-supervised representations lose less than supervised ones when the pretraining data are ' +
+        'imbalanced (Liu, HaoChen, Gaidon, Ma, ICLR 2022). Pretraining sets of n = 10,000 images with an ' +
+        'exponential class profile, r = min_c n_c / max_c n_c ∈ {1, 0.1, 0.01}, on MNIST and Fashion-MNIST; ' +
+        'spectral, SimSiam and the supervised baseline on the same imbalanced set and backbone (its head ' +
+        'dropped). In-domain: a linear probe fitted on the full balanced training set, scored on the test ' +
+        'set; out-of-domain: the same features probed on the other dataset. Δ(n, r) = (A(n,1) − A(n,r)) / ' +
+        'A(n,1) per seed.',
+      base: { ...QUIET, trainSize: 10000, epochs: 3 },
+      axes: [
+        { name: 'dataset', values: ['mnist', 'fashion-mnist'] },
+        methodAxis(['spectral', 'simsiam', 'supervised']),
+        { name: 'ratio', key: 'imbalance.ratio', values: [1, 0.1, 0.01] },
+      ],
+      seeds: [0, 1, 2],
+      evaluation: { probe: true, transfer: CROSS },
+      derived: [
+        { name: 'delta', metric: 'probe', axis: 'ratio', reference: '1' },
+        { name: 'delta-transfer', metric: 'probe:transfer', axis: 'ratio', reference: '1' },
+      ],
+      claims: imbalanceClaims('0.01', ['mnist', 'fashion-mnist']),
+      report: { x: 'ratio', series: 'method', logX: true },
+    },
+    quick: {
+      name: 'imbalance-quick',
+      description: 'The imbalance grid on MNIST at r ∈ {1, 0.1}, n = 1,000, one epoch, one seed.',
+      base: { ...QUIET, dataset: 'mnist', trainSize: 1000, epochs: 1, batchSize: 64, encoder: { widths: [8, 16, 32] } },
+      axes: [methodAxis(['spectral', 'supervised']), { name: 'ratio', key: 'imbalance.ratio', values: [1, 0.1] }],
+      seeds: [0],
+      evaluation: { probe: true, transfer: { mnist: 'fashion-mnist' } },
+      derived: [{ name: 'delta', metric: 'probe', axis: 'ratio', reference: '1' }],
+      claims: [
+        {
+          text: 'at r = 0.1, spectral loses less to imbalance than the supervised baseline',
+          metric: 'delta',
+          a: { method: 'spectral', ratio: '0.1' },
+          b: { method: 'supervised', ratio: '0.1' },
+          expect: 'a<b',
+        },
+      ],
+      report: { x: 'ratio', series: 'method', logX: true },
+    },
+  },
+  'batch-size': {
+    summary: 'linear-probe accuracy against the batch size: spectral, SimCLR and VICReg at equal epochs',
+    full: {
+      name: 'batch-size',
+      description:
+        'Spectral contrastive learning works at small batch sizes (the talk: batch 384, much smaller than ' +
+        "SimCLR's 4096). Spectral, SimCLR and VICReg pretrain on Fashion-MNIST at B = 32…512 for the same " +
+        "epochs, the learning rate scaled by each method's recipe (base lr × B/256); the linear probe is " +
+        'fitted on the frozen features of the full training split.',
+      base: { ...QUIET, dataset: 'fashion-mnist', trainSize: 10000, epochs: 3 },
+      axes: [
+        methodAxis(['spectral', 'simclr', 'vicreg']),
+        { name: 'batch', key: 'batchSize', values: [32, 64, 128, 256, 512] },
+      ],
+      seeds: [0, 1, 2],
+      evaluation: { probe: true },
+      claims: [
+        {
+          text: 'spectral at batch 64 is within reach of its batch 512 (small batches do not hurt it)',
+          metric: 'probe',
+          a: { method: 'spectral', batch: '64' },
+          b: { method: 'spectral', batch: '512' },
+          expect: 'a>b',
+        },
+        {
+          text: 'spectral beats SimCLR at batch 32',
+          metric: 'probe',
+          a: { method: 'spectral', batch: '32' },
+          b: { method: 'simclr', batch: '32' },
+          expect: 'a>b',
+        },
+      ],
+      report: { x: 'batch', series: 'method', logX: true },
+    },
+    quick: {
+      name: 'batch-size-quick',
+      description: 'The batch-size grid cut to two batch sizes, one epoch of 1,024 images, one seed.',
+      base: { ...QUIET, dataset: 'fashion-mnist', trainSize: 1024, epochs: 1, encoder: { widths: [8, 16, 32] } },
+      axes: [methodAxis(['spectral', 'simclr']), { name: 'batch', key: 'batchSize', values: [32, 128] }],
+      seeds: [0],
+      evaluation: { probe: true },
+      claims: [
+        {
+          text: 'spectral beats SimCLR at batch 32',
+          metric: 'probe',
+          a: { method: 'spectral', batch: '32' },
+          b: { method: 'simclr', batch: '32' },
+          expect: 'a>b',
+        },
+      ],
+      report: { x: 'batch', series: 'method', logX: true },
+    },
+  },
+  'label-efficiency': {
+    summary:
+      'linear-probe accuracy with m = 1, 5, 10, 100 and all labels per class: spectral, SimCLR, supervised, raw pixels',
+    full: {
+      name: 'label-efficiency',
+      description:
+        "The talk's first claim: pretraining on unlabeled data makes labels go further. Spectral, SimCLR and " +
+        'the supervised baseline pretrain on MNIST; a linear probe is fitted on m labeled images per class ' +
+        '(mean over 3 draws) of their frozen features, and on raw pixels and a random-init ConvNet for reference.',
+      base: { ...QUIET, dataset: 'mnist', trainSize: 20000, epochs: 3 },
+      axes: [methodAxis(['spectral', 'simclr', 'supervised', 'random', 'pixels'])],
+      seeds: [0, 1, 2],
+      evaluation: { probe: false, labelEfficiency: { perClass: [1, 5, 10, 100, 'all'], seeds: [0, 1, 2] } },
+      claims: [
+        {
+          text: 'with 10 labels per class, spectral features beat raw pixels',
+          metric: 'probe@10',
+          a: { method: 'spectral' },
+          b: { method: 'pixels' },
+          expect: 'a>b',
+        },
+        {
+          text: 'with 10 labels per class, spectral features beat a random-init ConvNet',
+          metric: 'probe@10',
+          a: { method: 'spectral' },
+          b: { method: 'random' },
+          expect: 'a>b',
+        },
+      ],
+      report: { series: 'method' },
+    },
+    quick: {
+      name: 'label-efficiency-quick',
+      description: 'The label-efficiency grid on 1,024 images, one epoch, one seed, m = 1 and 10.',
+      base: { ...QUIET, dataset: 'mnist', trainSize: 1024, epochs: 1, batchSize: 64, encoder: { widths: [8, 16, 32] } },
+      axes: [methodAxis(['spectral', 'pixels'])],
+      seeds: [0],
+      evaluation: { probe: false, labelEfficiency: { perClass: [1, 10], seeds: [0, 1] } },
+      claims: [
+        {
+          text: 'with 10 labels per class, spectral features beat raw pixels',
+          metric: 'probe@10',
+          a: { method: 'spectral' },
+          b: { method: 'pixels' },
+          expect: 'a>b',
+        },
+      ],
+      report: { series: 'method' },
+    },
+  },
+  dimension: {
+    summary: "spectral's linear-probe accuracy against its output dimension k = 2…256",
+    full: {
+      name: 'dimension',
+      description:
+        'The theory: a linear head on k-dimensional spectral features classifies r well-separated clusters ' +
+        "once k exceeds about 2r. Spectral pretrains on MNIST with its projector's output k = 2…256; the " +
+        'linear probe reads the frozen encoder features (the backbone, before the projector).',
+      base: { ...QUIET, dataset: 'mnist', trainSize: 10000, epochs: 3, method: { name: 'spectral' } },
+      axes: [{ name: 'k', key: 'method.outDim', values: [2, 4, 8, 16, 32, 64, 128, 256] }],
+      seeds: [0, 1, 2],
+      evaluation: { probe: true },
+      claims: [
+        {
+          text: 'k = 32 (above 2 × 10 classes) beats k = 4 (below)',
+          metric: 'probe',
+          a: { k: '32' },
+          b: { k: '4' },
+          expect: 'a>b',
+        },
+      ],
+      report: { x: 'k', logX: true },
+    },
+    quick: {
+      name: 'dimension-quick',
+      description: 'The dimension grid at k = 2 and 32, one epoch of 1,024 images, one seed.',
+      base: {
+        ...QUIET,
+        dataset: 'mnist',
+        trainSize: 1024,
+        epochs: 1,
+        batchSize: 64,
+        method: { name: 'spectral' },
+        encoder: { widths: [8, 16, 32] },
+      },
+      axes: [{ name: 'k', key: 'method.outDim', values: [2, 32] }],
+      seeds: [0],
+      evaluation: { probe: true },
+      claims: [],
+      report: { x: 'k', logX: true },
+    },
+  },
+};
+
+/** The built-in experiments' names and one-line summaries. */
+export function builtinExperiments(): { name: string; summary: string }[] {
+  return Object.entries(BUILTINS).map(([name, b]) => ({ name, summary: b.summary }));
+}
+
+/** A built-in experiment's spec (its default grid, or the `quick` one). */
+export function builtinExperiment(name: string, o: { quick?: boolean } = {}): ExperimentSpec {
+  const b = BUILTINS[name];
+  if (!b)
+    throw new OptionError(
+      `experiment: no built-in experiment ${name} (built in: ${Object.keys(BUILTINS).join(', ')}; or give a .yaml/.json file)`,
+    );
+  return specFrom(o.quick ? b.quick : b.full, `built-in experiment ${name}${o.quick ? ' (quick)' : ''}`);
+}

@@ -1,0 +1,256 @@
+/**
+ * One cell of an experiment: an ordinary run folder `cells/<id>/` that is
+ * pretrained (or resumed from its checkpoint when a previous attempt was
+ * interrupted), then evaluated on its frozen encoder; `cell.json`, written
+ * atomically last, holds the measured figures and marks the cell finished,
+ * so a rerun skips it. Reference cells (method `pixels` or `random`) train
+ * nothing: raw pixels, or a random-init encoder of the grid's architecture
+ * seeded with the cell's seed, are evaluated the same way.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LabeledDataset, loadDataset } from '../data/index.ts';
+import {
+  type EvalProgress,
+  evaluateFeatures,
+  extractFeatures,
+  type PixelNormalization,
+  rawPixelFeatures,
+} from '../eval/index.ts';
+import type { ImageEncoder } from '../nn/index.ts';
+import { Generator, type Tensor, tidy } from '../tensor/index.ts';
+import {
+  createEncoder,
+  dataFacts,
+  loadRunConfig,
+  loadRunEncoder,
+  type PretrainConfig,
+  type PretrainEvent,
+  pretrain,
+  RunFolder,
+  resolvePretrainConfig,
+  resume,
+} from '../train/index.ts';
+import { writeJsonAtomic } from '../util/atomic-write.ts';
+import { type Cell, type CellEvaluation, measuredMetrics, transferTargets } from './grid.ts';
+
+/** What `cell.json` holds. */
+export interface CellResult {
+  id: string;
+  labels: Record<string, string>;
+  seed: number;
+  kind: Cell['kind'];
+  /** Each measured metric (accuracies in [0, 1]), as `measuredMetrics` names them. */
+  metrics: Record<string, number>;
+  /** Steps trained (0 for references). */
+  steps: number;
+  /** Wall seconds spent: pretraining (this attempt and any before it) and evaluation. */
+  seconds: { train: number; evaluate: number };
+}
+
+/** Datasets loaded once for the whole grid, by spec. */
+export class DatasetCache {
+  private readonly loaded = new Map<string, LabeledDataset>();
+
+  async get(spec: string): Promise<LabeledDataset> {
+    let d = this.loaded.get(spec);
+    if (!d) {
+      d = await loadDataset(spec);
+      this.loaded.set(spec, d);
+    }
+    return d;
+  }
+
+  dispose(): void {
+    for (const d of this.loaded.values())
+      for (const s of [d.train, d.test]) for (const t of [s.images, s.labels]) t.dispose();
+    this.loaded.clear();
+  }
+}
+
+export interface CellControl {
+  signal?: AbortSignal;
+  /** The pretraining's events (progress bars, plans). */
+  onEvent?: (e: PretrainEvent) => void;
+  /** Progress of the evaluation's feature extraction and probe fits. */
+  onProgress?: (e: EvalProgress) => void;
+}
+
+/** The result of `runCell`: the cell's figures, or `interrupted` when the signal stopped its pretraining. */
+export type CellOutcome = { result: CellResult; skipped: boolean } | { interrupted: true };
+
+const cellFile = (dir: string) => join(dir, 'cell.json');
+
+/** A finished cell's result, or null when it has not finished. */
+export function readCellResult(dir: string): CellResult | null {
+  const path = cellFile(dir);
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as CellResult;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message}); delete it to evaluate the cell again`);
+  }
+}
+
+/** The dataset spec a cell's settings name (`mnist` unless given). */
+export const datasetOf = (c: Cell): string => c.settings.dataset ?? 'mnist';
+
+/**
+ * The resolved config of a reference cell: the grid's encoder and
+ * augmentation as a run would resolve them (method aside), which give the
+ * random encoder's architecture and the pixel normalization.
+ */
+function referenceConfig(cell: Cell, data: LabeledDataset): PretrainConfig {
+  const { method: _m, ...rest } = cell.settings;
+  return resolvePretrainConfig({ ...rest, method: 'spectral', dataset: data.name }, dataFacts(data));
+}
+
+/**
+ * Runs cell `cell` in `dir` (the cell's own folder): skips it when cell.json
+ * exists, resumes its pretraining when a run folder is there but unfinished,
+ * starts it otherwise; then evaluates and writes cell.json.
+ */
+export async function runCell(
+  dir: string,
+  cell: Cell,
+  evaluation: CellEvaluation,
+  datasets: DatasetCache,
+  control: CellControl = {},
+): Promise<CellOutcome> {
+  const done = readCellResult(dir);
+  if (done) return { result: done, skipped: true };
+  const data = await datasets.get(datasetOf(cell));
+  const t0 = performance.now();
+  let encoder: ImageEncoder | null = null;
+  let norm: PixelNormalization;
+  let steps = 0;
+  let trainSeconds = 0;
+  if (cell.kind === 'run') {
+    const folder = new RunFolder(dir);
+    if (existsSync(folder.summaryPath)) {
+      // Pretrained by an earlier attempt that stopped before its evaluation was written.
+    } else {
+      const r = existsSync(folder.configPath)
+        ? await resume(dir, { data, signal: control.signal, onEvent: control.onEvent })
+        : await pretrain({ settings: cell.settings, data, out: dir, signal: control.signal, onEvent: control.onEvent });
+      r.encoder.dispose();
+      r.method.dispose();
+      if (r.interrupted) return { interrupted: true };
+    }
+    const summary = folder.readSummary<{ steps: number; seconds: number }>();
+    steps = summary?.steps ?? 0;
+    trainSeconds = summary?.seconds ?? 0;
+    const loaded = loadRunEncoder(dir);
+    encoder = loaded.encoder;
+    norm = loaded.config.augment;
+  } else {
+    mkdirSync(dir, { recursive: true });
+    const config = referenceConfig(cell, data);
+    norm = config.augment;
+    if (cell.kind === 'random') encoder = createEncoder(config.encoder, new Generator(cell.seed));
+  }
+  const t1 = performance.now();
+  let metrics: Record<string, number>;
+  try {
+    metrics = await evaluateCell(encoder, norm, data, evaluation, datasets, control.onProgress);
+  } finally {
+    encoder?.dispose();
+  }
+  const result: CellResult = {
+    id: cell.id,
+    labels: cell.labels,
+    seed: cell.seed,
+    kind: cell.kind,
+    metrics,
+    steps,
+    seconds: {
+      train: cell.kind === 'run' ? trainSeconds : (t1 - t0) / 1000,
+      evaluate: (performance.now() - t1) / 1000,
+    },
+  };
+  writeJsonAtomic(cellFile(dir), result);
+  return { result, skipped: false };
+}
+
+/** The features of both splits of `data`: the encoder's, or (encoder null) the normalized pixels. */
+function featuresOf(
+  encoder: ImageEncoder | null,
+  norm: PixelNormalization,
+  data: LabeledDataset,
+  onProgress?: (e: EvalProgress) => void,
+): { train: Tensor; test: Tensor } {
+  const f = (images: Tensor) =>
+    encoder
+      ? extractFeatures(encoder, images, { mean: norm.mean, std: norm.std, onProgress })
+      : rawPixelFeatures(images, { mean: norm.mean, std: norm.std, onProgress });
+  const train = f(data.train.images);
+  try {
+    return { train, test: f(data.test.images) };
+  } catch (e) {
+    train.dispose();
+    throw e;
+  }
+}
+
+/**
+ * The metrics of one cell (see `measuredMetrics`): the probe and kNN on the
+ * run's dataset, trained on its full (balanced) training split and scored on
+ * its test split; label-efficiency fits; the same on each transfer dataset.
+ */
+export async function evaluateCell(
+  encoder: ImageEncoder | null,
+  norm: PixelNormalization,
+  data: LabeledDataset,
+  e: CellEvaluation,
+  datasets: DatasetCache,
+  onProgress?: (e: EvalProgress) => void,
+): Promise<Record<string, number>> {
+  const metrics: Record<string, number> = {};
+  const on = async (d: LabeledDataset, suffix: string, full: boolean) => {
+    const channels = d.train.images.shape[1] as number;
+    if (channels !== norm.mean.length)
+      throw new Error(
+        `experiment: transfer dataset ${d.name} has ${channels}-channel images, the encoder takes ${norm.mean.length}`,
+      );
+    const f = featuresOf(encoder, norm, d, onProgress);
+    try {
+      const r = tidy(() =>
+        evaluateFeatures(
+          {
+            trainFeatures: f.train,
+            trainLabels: d.train.labels,
+            testFeatures: f.test,
+            testLabels: d.test.labels,
+            numClasses: d.classes.length,
+          },
+          {
+            probe: e.probe ? {} : false,
+            knn: e.knn ? {} : false,
+            labelEfficiency: full && e.labelEfficiency ? e.labelEfficiency : false,
+            onProgress,
+          },
+        ),
+      );
+      if (r.probe) metrics[`probe${suffix}`] = r.probe.top1;
+      if (r.knn !== null) metrics[`knn${suffix}`] = r.knn;
+      for (const row of r.labelEfficiency ?? []) metrics[`probe@${row.perClass}`] = row.mean;
+    } finally {
+      f.train.dispose();
+      f.test.dispose();
+    }
+  };
+  await on(data, '', true);
+  for (const t of transferTargets(e, data.name)) await on(await datasets.get(t.dataset), t.suffix, false);
+  // Every metric named, in order (a missing one is a bug here, not a silent gap in a table).
+  const ordered: Record<string, number> = {};
+  for (const m of measuredMetrics(e)) {
+    if (metrics[m] === undefined) throw new Error(`evaluateCell: metric ${m} was not measured`);
+    ordered[m] = metrics[m] as number;
+  }
+  return ordered;
+}
+
+/** The resolved config of a finished or unfinished run cell (for reports), or null for references. */
+export function cellConfig(dir: string, cell: Cell): PretrainConfig | null {
+  return cell.kind === 'run' && existsSync(join(dir, 'config.json')) ? loadRunConfig(dir) : null;
+}
