@@ -39,10 +39,12 @@ export { type LabeledSubsetOptions, labeledSubset } from './labeled-subset.ts';
 export {
   imbalanceRatio,
   type LongTailCountOptions,
+  type LongTailMaxOptions,
   type LongTailProfile,
   type LongTailSubset,
   type LongTailSubsetOptions,
   longTailCounts,
+  longTailCountsFromMax,
   longTailSubset,
   longTailWeights,
   relativeGap,
@@ -60,3 +62,25 @@ export {
   type LabelsInput,
   labeledDataset,
 } from './tensor-source.ts';
+export {
+  type RareClassDataset,
+  type RareProbeOptions,
+  type ResolvedTwoPartOptions,
+  rareOnlyDataset,
+  rareProbeSet,
+  resolveTwoPartOptions,
+  type TwoPartDataset,
+  type TwoPartOptions,
+  type TwoPartSelection,
+  type TwoPartSources,
+  twoPartDataset,
+  twoPartSelection,
+} from './two-part.ts';
+export {
+  formatClassList,
+  formatTwoPartSpec,
+  parseTwoPartSpec,
+  TWO_PART_KINDS,
+  type TwoPartKind,
+  type TwoPartSpec,
+} from './two-part-spec.ts';

@@ -94,6 +94,44 @@ export function longTailCounts(opts: LongTailCountOptions): number[] {
   return counts;
 }
 
+export interface LongTailMaxOptions {
+  /** Number of classes C ≥ 1. */
+  numClasses: number;
+  /** n_max: the count of the most frequent class (rank 0). */
+  nMax: number;
+  /** Imbalance ratio r in (0, 1]. */
+  ratio: number;
+  /** Default 'exponential'. */
+  profile?: LongTailProfile;
+  /** For 'step': the fraction of classes that are rare; default 0.5. */
+  stepFraction?: number;
+}
+
+/**
+ * Class counts by rank from the largest count instead of the total:
+ * n_c = ⌊n_max·w_c⌋ with the weights of `longTailWeights` (w_0 = 1), the rule
+ * of the long-tailed CIFAR literature (Cui et al. 2019; Cao et al. 2019:
+ * `int(img_max · r^(c/(C−1)))`), so `nMax` 5000, r 0.01 gives CIFAR-10-LT's
+ * 5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50 (12,406 images) and the
+ * step profile 5 × 5000 + 5 × 50. A product within 10⁻⁹ below an integer
+ * counts as that integer (so 5000·0.01 is 50 whatever the last bit). The
+ * total is whatever these sum to; `longTailCounts` fixes the total instead.
+ * @throws when a class would get no image.
+ */
+export function longTailCountsFromMax(opts: LongTailMaxOptions): number[] {
+  const { numClasses: C, nMax, ratio } = opts;
+  const w = longTailWeights(C, ratio, opts.profile ?? 'exponential', opts.stepFraction ?? 0.5);
+  checked('longTailCountsFromMax', 'nMax', positiveInt, nMax);
+  const counts = w.map((v) => Math.floor(nMax * v + 1e-9));
+  const empty = counts.findIndex((k) => k < 1);
+  if (empty >= 0)
+    throw new Error(
+      `longTailCountsFromMax: nMax = ${nMax} gives rank ${empty} ⌊${(nMax * (w[empty] as number)).toFixed(3)}⌋ = 0 ` +
+        `images; use nMax ≥ ${Math.ceil(1 / Math.min(...w))} (or a larger ratio)`,
+    );
+  return counts;
+}
+
 /** r = min_c n_c / max_c n_c of class counts (1 for balanced counts). */
 export function imbalanceRatio(counts: number[]): number {
   if (counts.length === 0) throw new Error('imbalanceRatio: counts is empty');
@@ -118,8 +156,10 @@ export function relativeGap(balancedAcc: number, imbalancedAcc: number): number 
 }
 
 export interface LongTailSubsetOptions {
-  /** Total number of images. */
-  n: number;
+  /** Total number of images (`longTailCounts`); give this or `nMax`. */
+  n?: number;
+  /** Instead of n: the count of the most frequent class (`longTailCountsFromMax`). */
+  nMax?: number;
   /** Imbalance ratio r in (0, 1]. */
   ratio: number;
   profile?: LongTailProfile;
@@ -153,8 +193,8 @@ function checkClassOrder(order: number[], C: number): void {
 }
 
 /**
- * A long-tailed subset of `split`: `longTailCounts` gives the count of each
- * rank, `classOrder` maps ranks to classes, and each class's images are drawn
+ * A long-tailed subset of `split`: `longTailCounts` (or with `nMax`,
+ * `longTailCountsFromMax`) gives the count of each rank, `classOrder` maps ranks to classes, and each class's images are drawn
  * uniformly without replacement (see `drawPerClass`: with `Generator(seed)`,
  * after the class-order permutation when classOrder is 'shuffle', one
  * permutation per class in class order, keeping a prefix).
@@ -162,13 +202,16 @@ function checkClassOrder(order: number[], C: number): void {
  */
 export function longTailSubset(split: ImageSplit, opts: LongTailSubsetOptions): LongTailSubset {
   const C = resolveNumClasses(split.labels, opts.numClasses, 'longTailSubset');
-  const rankCounts = longTailCounts({
-    numClasses: C,
-    n: opts.n,
-    ratio: opts.ratio,
-    profile: opts.profile,
-    stepFraction: opts.stepFraction,
-  });
+  if ((opts.n === undefined) === (opts.nMax === undefined))
+    throw new Error(
+      `longTailSubset: give exactly one of n (the total) and nMax (the largest class's count), got ` +
+        `n = ${opts.n}, nMax = ${opts.nMax}`,
+    );
+  const profile = { numClasses: C, ratio: opts.ratio, profile: opts.profile, stepFraction: opts.stepFraction };
+  const rankCounts =
+    opts.nMax !== undefined
+      ? longTailCountsFromMax({ ...profile, nMax: opts.nMax })
+      : longTailCounts({ ...profile, n: opts.n as number });
   let classOrder: number[];
   let drawSeed = opts.seed;
   if (opts.classOrder === 'shuffle') {

@@ -83,6 +83,12 @@ export interface MethodSpec<O> {
   views?: number;
   /** Whether batches must carry labels (default false). */
   needsLabels?: boolean;
+  /**
+   * Whether `forward` honours per-example weights (`MethodBatch.weights`,
+   * through `exampleWeights`), which rwSAM needs (default false: a batch
+   * carrying weights is refused).
+   */
+  weightedLoss?: boolean;
   /** The names of the scalars `forward` logs, in order (for docs and dashboards). */
   logs?: readonly string[];
   /** Heads, loss and state from the resolved options. */
@@ -98,6 +104,8 @@ export interface MethodDefinition {
   readonly logs: readonly string[];
   readonly views: number;
   readonly needsLabels: boolean;
+  /** Whether its loss takes per-example weights (`MethodBatch.weights`, rwSAM). */
+  readonly weightedLoss: boolean;
   /** The default batch size for an encoder of `scale`. */
   batchSize(scale: EncoderScale): number;
   /**
@@ -140,6 +148,7 @@ export function defineMethod<O>(spec: MethodSpec<O>): MethodDefinition {
     logs: spec.logs ?? [],
     views: spec.views ?? 2,
     needsLabels: spec.needsLabels ?? false,
+    weightedLoss: spec.weightedLoss ?? false,
     batchSize(scale) {
       isSmallScale(scale);
       const b = spec.batchSize;
@@ -152,14 +161,20 @@ export function defineMethod<O>(spec: MethodSpec<O>): MethodDefinition {
       const parts = spec.build(o as O, deps);
       const heads = new ModuleDict(parts.heads);
       let disposed = false;
+      const weightedLoss = spec.weightedLoss ?? false;
       return {
         name,
         config,
         views: spec.views ?? 2,
         needsLabels: spec.needsLabels ?? false,
+        weightedLoss,
         heads,
         // one scope per step: the loss's temporaries are freed when the trainer's step scope ends
-        forward: (encoder, batch, ctx) => tidy(() => parts.forward(encoder, batch, ctx)),
+        forward: (encoder, batch, ctx) => {
+          if (!weightedLoss && batch.weights !== undefined && batch.weights !== null)
+            throw new Error(`${name}: this method's loss takes no per-example weights, but the batch carries some`);
+          return tidy(() => parts.forward(encoder, batch, ctx));
+        },
         afterStep: (encoder, ctx) => parts.afterStep?.(encoder, ctx),
         stateTensors: () => parts.stateTensors?.() ?? {},
         loadStateTensors: (state) =>

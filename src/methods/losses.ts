@@ -3,7 +3,7 @@
  * one row per view). Each is differentiable where its method needs it and
  * stops gradients where its paper does; temporaries are freed.
  */
-import { arange, cat, eye, nnf, noGrad, ones, type Tensor, tidy, zeros } from '../tensor/index.ts';
+import { arange, cat, eye, isFloating, nnf, noGrad, ones, type Tensor, tidy, zeros } from '../tensor/index.ts';
 
 function checkPair(fn: string, a: Tensor, b: Tensor, minRows = 1): void {
   if (a.ndim !== 2 || a.shape.join() !== b.shape.join()) {
@@ -18,6 +18,28 @@ function checkPositive(fn: string, name: string, v: number): void {
   if (!(Number.isFinite(v) && v > 0)) throw new Error(`${fn}: ${name} must be a finite number > 0, got ${v}`);
 }
 
+/** Per-example weights: null, or a floating-point tensor of shape [b] (its values are not read: no host sync). */
+function checkWeights(fn: string, w: Tensor | null, b: number): void {
+  if (w === null) return;
+  if (w.ndim !== 1 || w.shape[0] !== b || !isFloating(w.dtype)) {
+    throw new Error(`${fn}: weights must be a floating-point tensor of shape [${b}], got ${w.dtype} [${w.shape}]`);
+  }
+}
+
+/**
+ * Σᵢ wᵢ·xᵢ / Σᵢ wᵢ over a vector x of per-example values (the plain mean
+ * without weights): equal weights give the mean. The weights get no gradient.
+ */
+export function weightedMean(x: Tensor, weights: Tensor | null = null): Tensor {
+  if (x.ndim !== 1) throw new Error(`weightedMean: expected a vector of per-example values, got shape [${x.shape}]`);
+  checkWeights('weightedMean', weights, x.shape[0] as number);
+  if (weights === null) return x.mean();
+  return tidy(() => {
+    const w = weights.detach().to(x.dtype);
+    return x.mul(w).sum().div(w.sum());
+  });
+}
+
 /** Rows rescaled to norm at most r: z·min(1, r/‖z‖) = z·r/max(‖z‖, r), differentiable. */
 function clipRowNorms(z: Tensor, r: number): Tensor {
   return tidy(() => z.mul(z.norm(2, 1, true).clamp(r, null).reciprocal().mul(r)));
@@ -26,9 +48,9 @@ function clipRowNorms(z: Tensor, r: number): Tensor {
 export interface SpectralLoss {
   /** (part1 + part2)/μ, the value to minimize. */
   loss: Tensor;
-  /** −(2/B)·Σᵢ z1ᵢᵀz2ᵢ (not divided by μ). */
+  /** −(2/B)·Σᵢ z1ᵢᵀz2ᵢ (not divided by μ); with weights −2·Σᵢ wᵢ·z1ᵢᵀz2ᵢ / Σᵢ wᵢ. */
   part1: Tensor;
-  /** (1/(B(B−1)))·Σ_{i≠j} (z1ᵢᵀz2ⱼ)² (not divided by μ). */
+  /** (1/(B(B−1)))·Σ_{i≠j} (z1ᵢᵀz2ⱼ)² (not divided by μ); with weights Σ_{i≠j} wᵢwⱼ·(z1ᵢᵀz2ⱼ)² / Σ_{i≠j} wᵢwⱼ. */
   part2: Tensor;
 }
 
@@ -41,12 +63,20 @@ export interface SpectralLoss {
  * 4. loss = (part1 + part2)/μ.
  * μ = 1 on CIFAR, 10 on ImageNet. The authors' code logs part1/μ and part2/μ;
  * here the parts are returned as in steps 2–3. Needs B ≥ 2.
+ *
+ * With per-example `weights` w (rwSAM's inverse densities), each positive
+ * pair's term counts wᵢ and each cross pair's wᵢ·wⱼ, normalized so that
+ * equal weights give the loss above:
+ * part1 = −2·Σᵢ wᵢ·a1ᵢᵀa2ᵢ / Σᵢ wᵢ, part2 = Σ_{i≠j} wᵢwⱼ·(a1ᵢᵀa2ⱼ)² / Σ_{i≠j} wᵢwⱼ
+ * (a the rescaled rows). The weights get no gradient.
  */
-export function spectralContrastiveLoss(z1: Tensor, z2: Tensor, mu = 1): SpectralLoss {
+export function spectralContrastiveLoss(z1: Tensor, z2: Tensor, mu = 1, weights: Tensor | null = null): SpectralLoss {
   const fn = 'spectralContrastiveLoss';
   checkPair(fn, z1, z2, 2);
   checkPositive(fn, 'mu', mu);
   const b = z1.shape[0] as number;
+  checkWeights(fn, weights, b);
+  if (weights !== null) return weightedSpectralLoss(z1, z2, mu, weights);
   return tidy(() => {
     const a1 = clipRowNorms(z1, Math.sqrt(mu));
     const a2 = clipRowNorms(z2, Math.sqrt(mu));
@@ -62,6 +92,24 @@ export function spectralContrastiveLoss(z1: Tensor, z2: Tensor, mu = 1): Spectra
       .mul(offDiagonal)
       .sum()
       .div(b * (b - 1));
+    return { loss: part1.add(part2).div(mu), part1, part2 };
+  });
+}
+
+/** `spectralContrastiveLoss` with per-example weights (see there). */
+function weightedSpectralLoss(z1: Tensor, z2: Tensor, mu: number, weights: Tensor): SpectralLoss {
+  const b = z1.shape[0] as number;
+  return tidy(() => {
+    const w = weights.detach().to(z1.dtype);
+    const a1 = clipRowNorms(z1, Math.sqrt(mu));
+    const a2 = clipRowNorms(z2, Math.sqrt(mu));
+    const part1 = a1.mul(a2).sum(1).mul(w).sum().mul(-2).div(w.sum());
+    const like = { dtype: z1.dtype, device: z1.device };
+    const pairWeights = w
+      .unsqueeze(1)
+      .mul(w.unsqueeze(0))
+      .mul(ones([b, b], like).sub(eye(b, b, like)));
+    const part2 = a1.mm(a2.t()).square().mul(pairWeights).sum().div(pairWeights.sum());
     return { loss: part1.add(part2).div(mu), part1, part2 };
   });
 }
@@ -112,11 +160,23 @@ export function infoNceQueueLoss(q: Tensor, k: Tensor, queue: Tensor, temperatur
 
 /**
  * SimSiam's D(p, z) = −mean_i cos(pᵢ, stopgrad(zᵢ)) (Chen & He 2021): the
- * gradient reaches p only.
+ * gradient reaches p only. With per-example `weights`:
+ * −Σᵢ wᵢ·cos(pᵢ, zᵢ) / Σᵢ wᵢ (equal weights: the mean).
  */
-export function negativeCosineLoss(p: Tensor, z: Tensor): Tensor {
+export function negativeCosineLoss(p: Tensor, z: Tensor, weights: Tensor | null = null): Tensor {
   checkPair('negativeCosineLoss', p, z);
-  return tidy(() => nnf.cosineSimilarity(p, z.detach(), 1).mean().neg());
+  checkWeights('negativeCosineLoss', weights, p.shape[0] as number);
+  return tidy(() => weightedMean(nnf.cosineSimilarity(p, z.detach(), 1), weights).neg());
+}
+
+/**
+ * Cross-entropy of B×C `logits` with int64 class `labels`, averaged over the
+ * batch; with per-example `weights`, Σᵢ wᵢ·ℓᵢ / Σᵢ wᵢ (equal weights: the mean).
+ */
+export function crossEntropyLoss(logits: Tensor, labels: Tensor, weights: Tensor | null = null): Tensor {
+  checkWeights('crossEntropyLoss', weights, logits.shape[0] as number);
+  if (weights === null) return nnf.crossEntropy(logits, labels);
+  return tidy(() => weightedMean(nnf.crossEntropy(logits, labels, { reduction: 'none' }), weights));
 }
 
 /**

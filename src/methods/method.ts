@@ -35,10 +35,25 @@ export interface MethodContext {
   totalSteps: number;
 }
 
+/**
+ * Per-example weights computed from the encoder's features of a batch's first
+ * view (B×d, detached): the method calls it once in its forward, on the
+ * features it computes anyway (rwSAM's inverse-density weights, `inverseDensityWeights`).
+ */
+export type ExampleWeighting = (features: Tensor) => Tensor;
+
 /** One training batch: `views[v]` is float32 B×C×H×W; labels only for methods that need them. */
 export interface MethodBatch {
   views: Tensor[];
   labels: Tensor | null;
+  /**
+   * Per-example weights of the loss: a floating-point tensor of shape [B]
+   * (≥ 0, not all 0), or a rule that computes it from the encoder's features
+   * of view 0. The loss normalizes by the weights' sum, so equal weights give
+   * the unweighted loss. Absent or null: unweighted. Only methods with
+   * `weightedLoss` take them; the others refuse a batch that carries them.
+   */
+  weights?: Tensor | ExampleWeighting | null;
 }
 
 export interface MethodOutput {
@@ -62,6 +77,8 @@ export interface Method {
   readonly views: number;
   /** Whether batches must carry labels. */
   readonly needsLabels: boolean;
+  /** Whether its loss takes per-example weights (`MethodBatch.weights`, rwSAM). */
+  readonly weightedLoss: boolean;
   /** Trainable modules besides the encoder, as one module (checkpointed with it). */
   readonly heads: Module;
   /** The loss of one batch, in training mode, with autograd. */

@@ -5,7 +5,7 @@
  */
 import { MLP } from '../nn/index.ts';
 import { oneOf, option, positiveInt } from '../options/index.ts';
-import { twoViews } from './batch.ts';
+import { exampleWeights, twoViews } from './batch.ts';
 import { byScale, defineMethod } from './define.ts';
 import { mlpHead } from './heads.ts';
 import { negativeCosineLoss } from './losses.ts';
@@ -16,7 +16,8 @@ export type SimSiamOptions = { projectorLayers: 2 | 3; hiddenDim: number; outDim
  * SimSiam. Heads: `projector` (Linear+BN+ReLU ×(layers−1), Linear+BN without
  * affine, as the official code's output layer) and `predictor`
  * (Linear+BN+ReLU, Linear). Loss ½·D(p1, z2) + ½·D(p2, z1) with
- * D = negativeCosineLoss (stop-gradient on z). Optimizer: the paper's CIFAR
+ * D = negativeCosineLoss (stop-gradient on z), per-example weights (rwSAM)
+ * weighting each image's two terms. Optimizer: the paper's CIFAR
  * recipe, SGD, lr 0.03·B/256, wd 5e-4, momentum 0.9, cosine without warm-up.
  */
 export const simsiam = defineMethod<SimSiamOptions>({
@@ -34,6 +35,7 @@ export const simsiam = defineMethod<SimSiamOptions>({
   },
   recipe: { optimizer: 'sgd', baseLr: 0.03, weightDecay: 5e-4, momentum: 0.9, warmupFraction: 0 },
   batchSize: 256,
+  weightedLoss: true,
   build(o, deps) {
     const d = deps.encoder.featureDim;
     const dims = o.projectorLayers === 3 ? [d, o.hiddenDim, o.hiddenDim, o.outDim] : [d, o.hiddenDim, o.outDim];
@@ -48,10 +50,12 @@ export const simsiam = defineMethod<SimSiamOptions>({
       heads: { projector, predictor },
       forward(encoder, batch) {
         const [x1, x2] = twoViews('simsiam', batch);
-        const z1 = projector.forward(encoder.forward(x1));
+        const h1 = encoder.forward(x1);
+        const weights = exampleWeights('simsiam', batch, h1);
+        const z1 = projector.forward(h1);
         const z2 = projector.forward(encoder.forward(x2));
-        const loss = negativeCosineLoss(predictor.forward(z1), z2)
-          .add(negativeCosineLoss(predictor.forward(z2), z1))
+        const loss = negativeCosineLoss(predictor.forward(z1), z2, weights)
+          .add(negativeCosineLoss(predictor.forward(z2), z1, weights))
           .mul(0.5);
         return { loss, embedding: z1.detach() };
       },

@@ -3,8 +3,10 @@
  * encoder's features, trained by cross-entropy on one view with labels.
  */
 import { Linear } from '../nn/index.ts';
-import { nnf, type Tensor, tidy } from '../tensor/index.ts';
+import { type Tensor, tidy } from '../tensor/index.ts';
+import { exampleWeights } from './batch.ts';
 import { defineMethod } from './define.ts';
+import { crossEntropyLoss } from './losses.ts';
 
 /** Checks that `labels` are int64 class indices 0…classes−1, one per image of `x`. */
 function checkLabels(labels: Tensor | null, x: Tensor, classes: number): Tensor {
@@ -22,10 +24,11 @@ function checkLabels(labels: Tensor | null, x: Tensor, classes: number): Tensor 
 
 /**
  * Supervised baseline. Heads: `classifier` Linear(d→numClasses) (numClasses
- * from deps). Loss: cross-entropy of the logits of view 0; the embedding is
- * the logits. Optimizer: SGD, lr 0.1·B/256 (Goyal et al. 2017's linear
- * scaling of He et al.'s 0.1 at B = 256), wd 5e-4 (the usual CIFAR ResNet
- * value), momentum 0.9, no warm-up.
+ * from deps). Loss: cross-entropy of the logits of view 0 (with per-example
+ * weights, rwSAM's, Σᵢ wᵢℓᵢ / Σᵢ wᵢ); the embedding is the logits.
+ * Optimizer: SGD, lr 0.1·B/256 (Goyal et al. 2017's linear scaling of He et
+ * al.'s 0.1 at B = 256), wd 5e-4 (the usual CIFAR ResNet value), momentum
+ * 0.9, no warm-up.
  */
 export const supervised = defineMethod<Record<string, never>>({
   name: 'supervised',
@@ -35,6 +38,7 @@ export const supervised = defineMethod<Record<string, never>>({
   batchSize: 256,
   views: 1,
   needsLabels: true,
+  weightedLoss: true,
   build(_o, deps) {
     const classes = deps.numClasses;
     if (classes === undefined || !Number.isInteger(classes) || classes < 2) {
@@ -47,8 +51,10 @@ export const supervised = defineMethod<Record<string, never>>({
         const x = batch.views[0];
         if (!x) throw new Error('supervised: a batch must have 1 view, got 0');
         const labels = checkLabels(batch.labels, x, classes);
-        const logits = classifier.forward(encoder.forward(x));
-        return { loss: nnf.crossEntropy(logits, labels), embedding: logits.detach() };
+        const features = encoder.forward(x);
+        const weights = exampleWeights('supervised', batch, features);
+        const logits = classifier.forward(features);
+        return { loss: crossEntropyLoss(logits, labels, weights), embedding: logits.detach() };
       },
     };
   },

@@ -69,6 +69,16 @@ export interface OptimizerConfig {
   warmupFraction: number;
 }
 
+/** Sharpness-aware minimization of the step (rho 0: off, a plain step). */
+export interface SamConfig {
+  rho: number;
+  adaptive: boolean;
+  eta: number;
+  /** 'kde': rwSAM's inverse-density weights in the ascent step; null: none. */
+  reweight: 'kde' | null;
+  bandwidth: number | null;
+}
+
 /** A resolved pretraining config: what config.json holds and what runs. */
 export interface PretrainConfig {
   version: 2;
@@ -86,6 +96,8 @@ export interface PretrainConfig {
   epochs: number | null;
   minutes: number | null;
   optimizer: OptimizerConfig;
+  /** Sharpness-aware minimization (SAM, ASAM, rwSAM); rho 0: off. */
+  sam: SamConfig;
   seed: number;
   monitor: MonitorConfig;
   /** Seconds between checkpoints (also written at every epoch end). */
@@ -232,6 +244,32 @@ export const PRETRAIN_OPTIONS = {
       'linear warm-up as a fraction of the run, then cosine decay',
     ),
   }),
+  sam: group(
+    'sharpness-aware minimization of each step (Foret et al. 2021): the gradient at w + ε, ε = ρ·g/‖g‖ from the batch gradient g, is what the optimizer steps with; costs two forward+backward passes per step (about twice the time of a plain step)',
+    {
+      rho: option(
+        nonNegative,
+        0,
+        'radius ρ of the weight perturbation of sharpness-aware minimization (Foret et al. 2021 use 0.05; ASAM larger, e.g. 0.5); > 0 makes each step two forward+backward passes (about twice the time); 0: off, a plain step, the other sam settings unused',
+      ),
+      adaptive: option(
+        boolean,
+        false,
+        'adaptive SAM (ASAM, Kwon et al. 2021): ε = ρ·T²g/‖Tg‖ with T = |w| + η on weights (conv, linear, BatchNorm γ) and T = 1 on biases and BatchNorm β, as in the official code',
+      ),
+      eta: option(nonNegative, 0.01, "ASAM's η in T = |w| + η (0: T = |w|)"),
+      reweight: option(
+        nullable(oneOf(['kde'] as const)),
+        null,
+        "kde: rwSAM (Liu, HaoChen, Gaidon, Ma 2022): the ascent gradient is that of the loss with each example weighted by its inverse density, a Gaussian kernel density estimate on the batch's L2-normalized encoder features (weights of mean 1), the descent gradient that of the unweighted loss; needs a method whose loss takes weights (spectral, simsiam, supervised); none: plain SAM",
+      ),
+      bandwidth: option(
+        nullable(positive),
+        null,
+        "bandwidth h of rwSAM's Gaussian kernel exp(−‖uᵢ − uⱼ‖²/(2h²)) on the unit-norm features; none: the median pairwise distance of each batch",
+      ),
+    },
+  ),
   seed: option(seed, 0, 'seeds the weights, the data order and every augmentation', { flag: 'seed' }),
   monitor: group('the kNN monitor run at each epoch end', {
     enabled: option(boolean, true, 'run the kNN monitor at each epoch end', { flag: 'monitor' }),
@@ -333,6 +371,11 @@ export function resolvePretrainConfig(
       'imbalance.ratio',
       `imbalance.ratio ${config.imbalance.ratio} needs trainSize: the total n of the long-tailed set (sets of equal n are compared)`,
     );
+  if (config.sam.reweight !== null && !def.weightedLoss)
+    fail(
+      'sam.reweight',
+      `sam.reweight '${config.sam.reweight}' (rwSAM) weights each example's loss, but ${def.name}'s loss takes no per-example weights; methods whose loss does: ${METHOD_NAMES.filter((m) => methodDefinition(m).weightedLoss).join(', ')}`,
+    );
   if (config.encoder.inChannels !== facts.channels)
     fail(
       'encoder.inChannels',
@@ -357,13 +400,18 @@ const V1_RECIPE_KEYS = ['optimizer', 'baseLr', 'weightDecay', 'optimizerMomentum
 
 /** What every run before the imbalance settings ran with. */
 const NO_IMBALANCE: ImbalanceConfig = { ratio: 1, profile: 'exponential', stepFraction: 0.5 };
+/** What every run before the sam settings ran with: a plain step. */
+const NO_SAM: SamConfig = { rho: 0, adaptive: false, eta: 0.01, reweight: null, bandwidth: null };
 
 /** A config read from a run folder, written by an earlier specl, in today's form (in memory only). */
 export function upgradeConfig(raw: unknown): PretrainConfig {
   if (!isPlainObject(raw)) throw new OptionError(`config.json must hold an object, got ${JSON.stringify(raw)}`);
   const c = raw as Record<string, unknown>;
   // Settings added after version 2 was fixed: a folder written before ran with what is now their default.
-  const later = c.imbalance === undefined ? { imbalance: { ...NO_IMBALANCE } } : {};
+  const later = {
+    ...(c.imbalance === undefined ? { imbalance: { ...NO_IMBALANCE } } : {}),
+    ...(c.sam === undefined ? { sam: { ...NO_SAM } } : {}),
+  };
   if (c.version === 2) return { ...c, ...later } as unknown as PretrainConfig;
   const method = Object.fromEntries(
     Object.entries((c.method ?? {}) as Record<string, unknown>).filter(([k]) => !V1_RECIPE_KEYS.includes(k)),

@@ -17,9 +17,20 @@ import {
 } from '../data/index.ts';
 import { type EncoderEvaluation, type EvalProgress, evaluateEncoder, knnMonitor } from '../eval/index.ts';
 import { createMethod } from '../methods/index.ts';
-import type { Method } from '../methods/method.ts';
+import type { ExampleWeighting, Method } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
-import { applySchedule, LARS, type Optimizer, SGD, splitWeightDecay, warmupCosine } from '../optim/index.ts';
+import {
+  applySchedule,
+  holdBuffers,
+  inverseDensityWeights,
+  LARS,
+  type Optimizer,
+  perturbWeights,
+  SGD,
+  samParameters,
+  splitWeightDecay,
+  warmupCosine,
+} from '../optim/index.ts';
 import { Generator, randperm, tidy } from '../tensor/index.ts';
 import {
   findLatestCheckpoint,
@@ -523,6 +534,13 @@ async function run(
   const t0 = performance.now() - pos.seconds * 1000;
   let planStart = 0;
   const seconds = () => (performance.now() - t0) / 1000;
+  // SAM (rho > 0): a second forward+backward at w + ε per step (see src/optim/sam.ts); rwSAM's ascent loss weighs
+  // each example by its inverse density on the batch's encoder features. Nothing here draws a random number.
+  const sam = config.sam;
+  const samParams = sam.rho > 0 ? samParameters(encoder, method.heads) : [];
+  const samBuffers = sam.rho > 0 ? [...encoder.namedBuffers(), ...method.heads.namedBuffers()].map(([, t]) => t) : [];
+  const ascentWeights: ExampleWeighting | null =
+    sam.rho > 0 && sam.reweight === 'kde' ? (f) => inverseDensityWeights(f, { bandwidth: sam.bandwidth }) : null;
   encoder.train();
   method.heads.train();
   try {
@@ -533,16 +551,35 @@ async function run(
         const lr = applySchedule(optimizer, schedule, pos.step);
         const logNow = (pos.step + 1) % config.logEvery === 0 || pos.step + 1 === pos.totalSteps;
         const r = tidy(() => {
-          const out = method.forward(encoder, { views: batch.views, labels: batch.labels }, ctx);
+          const views = { views: batch.views, labels: batch.labels };
+          const out = method.forward(encoder, { ...views, weights: ascentWeights }, ctx);
           const loss = out.loss.item();
-          if (!Number.isFinite(loss)) return { loss, spread: Number.NaN, parts: {} };
+          if (!Number.isFinite(loss)) return { loss, spread: Number.NaN, parts: {}, perturbed: false };
           optimizer.zeroGrad();
           out.loss.backward();
-          optimizer.step();
           // the loss's parts are read only on the steps that log them (no host sync between)
           const parts: Record<string, number> = {};
+          if (sam.rho > 0) {
+            // SAM: the optimizer steps with the gradient of the unweighted loss at w + ε; w and the
+            // running statistics are then put back as the first pass left them.
+            const perturbed = perturbWeights(samParams, sam);
+            const stats = holdBuffers(samBuffers);
+            let samLoss: number;
+            try {
+              optimizer.zeroGrad();
+              const second = method.forward(encoder, views, ctx);
+              samLoss = second.loss.item();
+              if (Number.isFinite(samLoss)) second.loss.backward();
+            } finally {
+              perturbed.restore();
+              stats.restore();
+            }
+            if (!Number.isFinite(samLoss)) return { loss: samLoss, spread: Number.NaN, parts: {}, perturbed: true };
+            if (logNow) parts.samLoss = samLoss;
+          }
+          optimizer.step();
           if (logNow) for (const [k, t] of Object.entries(out.logs ?? {})) parts[k] = t.item();
-          return { loss, spread: embeddingSpread(out.embedding), parts };
+          return { loss, spread: embeddingSpread(out.embedding), parts, perturbed: false };
         });
         batch.dispose();
         if (!Number.isFinite(r.loss)) {
@@ -554,7 +591,7 @@ async function run(
           }
           folder.log({ type: 'event', step: pos.step, event: 'nan', loss: String(r.loss) });
           throw new Error(
-            `pretrain: the loss became ${r.loss} at step ${pos.step} (epoch ${pos.epoch}, batch ${pos.batch}); ` +
+            `pretrain: the loss became ${r.loss}${r.perturbed ? ' at the SAM-perturbed weights w + ε' : ''} at step ${pos.step} (epoch ${pos.epoch}, batch ${pos.batch}); ` +
               (last
                 ? `the last checkpoint before it is kept in ${last}`
                 : how.resuming

@@ -9,6 +9,7 @@ import {
   imbalanceRatio,
   type LongTailProfile,
   longTailCounts,
+  longTailCountsFromMax,
   longTailSubset,
   relativeGap,
 } from '../../src/data/long-tail.ts';
@@ -122,6 +123,54 @@ describe('longTailCounts', () => {
   });
 });
 
+describe('the profiles of Liu et al. (2022) on CIFAR-10, hand-computed', () => {
+  test('step, 5 × many + 5 × few at an exact total: n = 25,250, r = 0.01 → 5 × 5000 + 5 × 50', () => {
+    // 5a + 5·(a/100) = 25250 → a = 5000
+    assert.deepEqual(
+      longTailCounts({ numClasses: 10, n: 25250, ratio: 0.01, profile: 'step' }),
+      [5000, 5000, 5000, 5000, 5000, 50, 50, 50, 50, 50],
+    );
+    // n = 25,253 is not a multiple of the weights: shares 5000.594 × 5, 50.006 × 5 → the 3 leftover go to ranks 0–2
+    assert.deepEqual(
+      longTailCounts({ numClasses: 10, n: 25253, ratio: 0.01, profile: 'step' }),
+      [5001, 5001, 5001, 5000, 5000, 50, 50, 50, 50, 50],
+    );
+  });
+
+  test('exponential at an exact total: n = 12,406, r = 0.01', () => {
+    // shares 12406·0.01^(c/9)/Σ: 4998.765, 2996.681, 1796.463, 1076.951, 645.615, 387.036, 232.022, 139.094,
+    // 83.384, 49.988; floors sum to 12,401, the 5 leftover go to the largest fractions (ranks 9, 3, 0, 1, 4)
+    assert.deepEqual(
+      longTailCounts({ numClasses: 10, n: 12406, ratio: 0.01 }),
+      [4999, 2997, 1796, 1077, 646, 387, 232, 139, 83, 50],
+    );
+  });
+
+  test('from the largest count: the CIFAR-10-LT lists of the literature (⌊5000·r^(c/9)⌋)', () => {
+    assert.deepEqual(
+      longTailCountsFromMax({ numClasses: 10, nMax: 5000, ratio: 0.01 }),
+      [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50],
+    );
+    assert.deepEqual(
+      longTailCountsFromMax({ numClasses: 10, nMax: 5000, ratio: 0.1 }),
+      [5000, 3871, 2997, 2320, 1796, 1391, 1077, 834, 645, 500],
+    );
+    assert.deepEqual(
+      longTailCountsFromMax({ numClasses: 10, nMax: 5000, ratio: 0.01, profile: 'step' }),
+      [5000, 5000, 5000, 5000, 5000, 50, 50, 50, 50, 50],
+    );
+    assert.deepEqual(longTailCountsFromMax({ numClasses: 3, nMax: 7, ratio: 1 }), [7, 7, 7]);
+    assert.throws(
+      () => longTailCountsFromMax({ numClasses: 10, nMax: 50, ratio: 0.01 }),
+      /longTailCountsFromMax: nMax = 50 gives rank 8 ⌊0\.834⌋ = 0 images; use nMax ≥ 100/,
+    );
+    assert.throws(
+      () => longTailCountsFromMax({ numClasses: 10, nMax: 0, ratio: 0.5 }),
+      /nMax must be a positive integer, got 0/,
+    );
+  });
+});
+
 describe('imbalanceRatio and relativeGap', () => {
   test('closed forms', () => {
     assert.equal(imbalanceRatio([100, 10, 50]), 0.1);
@@ -224,6 +273,22 @@ describe('longTailSubset on MNIST', () => {
       r.split.labels.dispose();
       r.indices.dispose();
     }
+  });
+
+  test('nMax instead of n: the literature counts, drawn per class; exactly one of n and nMax', () => {
+    const res = longTailSubset(ds.train, { nMax: 5000, ratio: 0.01, seed: 2 });
+    assert.deepEqual(res.counts, [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]);
+    const seen = new Array(10).fill(0);
+    for (const y of res.split.labels.toArray()) seen[y]++;
+    assert.deepEqual(seen, res.counts);
+    res.split.images.dispose();
+    res.split.labels.dispose();
+    res.indices.dispose();
+    assert.throws(
+      () => longTailSubset(ds.train, { n: 1000, nMax: 500, ratio: 0.1, seed: 0 }),
+      /longTailSubset: give exactly one of n \(the total\) and nMax/,
+    );
+    assert.throws(() => longTailSubset(ds.train, { ratio: 0.1, seed: 0 }), /give exactly one of n/);
   });
 
   test('a class with too few images is an error naming the class and both counts', () => {

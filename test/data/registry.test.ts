@@ -112,6 +112,16 @@ test('an unknown name or a malformed spec lists the accepted forms', async () =>
   await assert.rejects(loadDataset('folder'), /give the folder as folder:DIR/);
   await assert.rejects(loadDataset('cifar10:'), /empty DIR/);
   await assert.rejects(loadDataset('mnist:/x'), /mnist takes no DIR/);
-  assert.deepEqual(DATASET_NAMES, ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'cifar100-coarse', 'folder']);
+  assert.deepEqual(DATASET_NAMES, [
+    'mnist',
+    'fashion-mnist',
+    'cifar10',
+    'cifar100',
+    'cifar100-coarse',
+    'folder',
+    'two-part',
+    'two-part-probe',
+    'two-part-rare',
+  ]);
   assert.equal(DATASET_FORMS.length, DATASET_NAMES.length);
 });
