@@ -191,7 +191,10 @@ function strongWolfe(
  * from t = 1 (t = min(1, 1/‖∇f‖₁) on the first, unscaled step). It stops
  * when ‖∇f‖∞ ≤ gradTolerance, when the relative decrease of f is
  * ≤ lossTolerance, after maxIterations, or when no step along the
- * steepest-descent direction decreases f (then `converged` is false).
+ * steepest-descent direction decreases f: `converged` is then false, unless
+ * the last step's relative decrease was within 4 units of the dtype's
+ * precision (4.8e-7 in float32), where f sits at its rounding floor (stop
+ * 'loss': as converged as the dtype resolves).
  * Works in x0's dtype: pass float64 for tight tolerances.
  */
 export function lbfgs(f: Objective, x0: Tensor, opts: LbfgsOptions = {}): LbfgsResult {
@@ -220,6 +223,10 @@ export function lbfgs(f: Objective, x0: Tensor, opts: LbfgsOptions = {}): LbfgsR
   };
 
   const eps = x0.dtype === 'float64' ? Number.EPSILON : x0.dtype === 'float32' ? 2 ** -23 : 2 ** -10;
+  // A relative decrease below a few units of the dtype's precision is rounding, not progress: in float32
+  // (eps 1.2e-7) a tolerance of 1e-9 is never met, and the run ends in a failed line search at its noise floor.
+  const floor = 4 * eps;
+  let lastDecrease = Number.POSITIVE_INFINITY;
   let x = x0.clone().keep();
   let { loss, grad } = evalAt(x);
   let evaluations = 1;
@@ -277,7 +284,9 @@ export function lbfgs(f: Objective, x0: Tensor, opts: LbfgsOptions = {}): LbfgsR
           clearHistory(); // retry this iteration along −∇f
           continue;
         }
-        stop = 'lineSearch';
+        // Not even −∇f decreases f: at the dtype's noise floor (the last step changed f by rounding only)
+        // that is convergence as far as the precision resolves it; otherwise the line search failed.
+        stop = lastDecrease <= floor ? 'loss' : 'lineSearch';
         break;
       }
       const gNew = point.g;
@@ -311,7 +320,8 @@ export function lbfgs(f: Objective, x0: Tensor, opts: LbfgsOptions = {}): LbfgsR
         stop = 'gradient';
         break;
       }
-      if (prevLoss - loss <= lossTolerance * Math.max(Math.abs(prevLoss), Math.abs(loss), 1)) {
+      lastDecrease = (prevLoss - loss) / Math.max(Math.abs(prevLoss), Math.abs(loss), 1);
+      if (lastDecrease <= lossTolerance) {
         stop = 'loss';
         break;
       }

@@ -7,6 +7,9 @@
 import { OptionError } from '../options/index.ts';
 import { type ExperimentSpec, specFrom } from './grid.ts';
 
+/** The `--quick` grids evaluate on 200 training and 100 test images per class (the default grids: the full splits). */
+const QUICK_SUBSET = { trainPerClass: 200, testPerClass: 100 };
+
 /** The settings every built-in cell shares: the cell's own evaluation replaces the run's, no monitor. */
 const QUIET = { evaluate: false, monitor: { enabled: false } };
 
@@ -17,6 +20,13 @@ interface Builtin {
 }
 
 const methodAxis = (methods: string[]) => ({ name: 'method', values: methods });
+
+/** The optimizer axis of the rwSAM grids: plain SGD, SAM (ρ = 0.05) and rwSAM (SAM with KDE-reweighted ascent). */
+const OPT = {
+  sgd: { label: 'sgd', set: { 'sam.rho': 0 } },
+  sam: { label: 'sam', set: { 'sam.rho': 0.05 } },
+  rwsam: { label: 'rwsam', set: { 'sam.rho': 0.05, 'sam.reweight': 'kde' } },
+};
 
 /** MNIST cells are also probed on Fashion-MNIST and the reverse: the small-scale out-of-domain evaluation. */
 const CROSS = { mnist: 'fashion-mnist', 'fashion-mnist': 'mnist' };
@@ -73,7 +83,7 @@ const BUILTINS: Record<string, Builtin> = {
       base: { ...QUIET, dataset: 'mnist', trainSize: 1000, epochs: 1, batchSize: 64, encoder: { widths: [8, 16, 32] } },
       axes: [methodAxis(['spectral', 'supervised']), { name: 'ratio', key: 'imbalance.ratio', values: [1, 0.1] }],
       seeds: [0],
-      evaluation: { probe: true, transfer: { mnist: 'fashion-mnist' } },
+      evaluation: { probe: true, transfer: { mnist: 'fashion-mnist' }, subset: QUICK_SUBSET },
       derived: [{ name: 'delta', metric: 'probe', axis: 'ratio', reference: '1' }],
       claims: [
         {
@@ -85,6 +95,71 @@ const BUILTINS: Record<string, Builtin> = {
         },
       ],
       report: { x: 'ratio', series: 'method', logX: true },
+    },
+  },
+  rwsam: {
+    summary: 'spectral with plain SGD, SAM and rwSAM under step imbalance (Liu et al. 2022, §4)',
+    full: {
+      name: 'rwsam',
+      description:
+        'Reweighted sharpness-aware minimization (Liu, HaoChen, Gaidon, Ma, ICLR 2022, §4: rwSAM improves ' +
+        'SimSiam by more than a point under imbalance). Spectral pretrains on 10,000 Fashion-MNIST images ' +
+        'with a step imbalance (5 classes × many, 5 × few, r = 0.02) and balanced, with plain SGD, SAM ' +
+        '(ρ = 0.05) and rwSAM (SAM whose ascent step weighs each example by its inverse Gaussian-KDE ' +
+        'density on the batch features). SAM doubles the cost of a step.',
+      base: { ...QUIET, dataset: 'fashion-mnist', trainSize: 10000, epochs: 3, imbalance: { profile: 'step' } },
+      axes: [
+        {
+          name: 'opt',
+          values: [OPT.sgd, OPT.sam, OPT.rwsam],
+        },
+        { name: 'ratio', key: 'imbalance.ratio', values: [1, 0.02] },
+      ],
+      seeds: [0, 1, 2],
+      evaluation: { probe: true },
+      derived: [{ name: 'delta', metric: 'probe', axis: 'ratio', reference: '1' }],
+      claims: [
+        {
+          text: 'under step imbalance (r = 0.02), rwSAM beats plain SGD',
+          metric: 'probe',
+          a: { opt: 'rwsam', ratio: '0.02' },
+          b: { opt: 'sgd', ratio: '0.02' },
+          expect: 'a>b',
+        },
+        {
+          text: 'under step imbalance (r = 0.02), rwSAM beats SAM',
+          metric: 'probe',
+          a: { opt: 'rwsam', ratio: '0.02' },
+          b: { opt: 'sam', ratio: '0.02' },
+          expect: 'a>b',
+        },
+      ],
+      report: { x: 'ratio', series: 'opt', logX: true },
+    },
+    quick: {
+      name: 'rwsam-quick',
+      description: 'The rwSAM grid cut to plain SGD and rwSAM at r = 0.1 on 1,000 images, one epoch, one seed.',
+      base: {
+        ...QUIET,
+        dataset: 'fashion-mnist',
+        trainSize: 1000,
+        epochs: 1,
+        batchSize: 64,
+        encoder: { widths: [8, 16, 32] },
+        imbalance: { profile: 'step', ratio: 0.1 },
+      },
+      axes: [
+        {
+          name: 'opt',
+          values: [OPT.sgd, OPT.rwsam],
+        },
+      ],
+      seeds: [0],
+      evaluation: { probe: true, subset: QUICK_SUBSET },
+      claims: [
+        { text: 'rwSAM beats plain SGD', metric: 'probe', a: { opt: 'rwsam' }, b: { opt: 'sgd' }, expect: 'a>b' },
+      ],
+      report: { series: 'opt' },
     },
   },
   'batch-size': {
@@ -127,7 +202,7 @@ const BUILTINS: Record<string, Builtin> = {
       base: { ...QUIET, dataset: 'fashion-mnist', trainSize: 1024, epochs: 1, encoder: { widths: [8, 16, 32] } },
       axes: [methodAxis(['spectral', 'simclr']), { name: 'batch', key: 'batchSize', values: [32, 128] }],
       seeds: [0],
-      evaluation: { probe: true },
+      evaluation: { probe: true, subset: QUICK_SUBSET },
       claims: [
         {
           text: 'spectral beats SimCLR at batch 32',
@@ -177,7 +252,7 @@ const BUILTINS: Record<string, Builtin> = {
       base: { ...QUIET, dataset: 'mnist', trainSize: 1024, epochs: 1, batchSize: 64, encoder: { widths: [8, 16, 32] } },
       axes: [methodAxis(['spectral', 'pixels'])],
       seeds: [0],
-      evaluation: { probe: false, labelEfficiency: { perClass: [1, 10], seeds: [0, 1] } },
+      evaluation: { probe: false, labelEfficiency: { perClass: [1, 10], seeds: [0, 1] }, subset: QUICK_SUBSET },
       claims: [
         {
           text: 'with 10 labels per class, spectral features beat raw pixels',
@@ -227,7 +302,7 @@ const BUILTINS: Record<string, Builtin> = {
       },
       axes: [{ name: 'k', key: 'method.outDim', values: [2, 32] }],
       seeds: [0],
-      evaluation: { probe: true },
+      evaluation: { probe: true, subset: QUICK_SUBSET },
       claims: [],
       report: { x: 'k', logX: true },
     },

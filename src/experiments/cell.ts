@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LabeledDataset, loadDataset } from '../data/index.ts';
+import { type LabeledDataset, labeledSubset, loadDataset } from '../data/index.ts';
 import {
   type EvalProgress,
   evaluateFeatures,
@@ -206,7 +206,15 @@ export async function evaluateCell(
   onProgress?: (e: EvalProgress) => void,
 ): Promise<Record<string, number>> {
   const metrics: Record<string, number> = {};
-  const on = async (d: LabeledDataset, suffix: string, full: boolean) => {
+  const on = async (whole: LabeledDataset, suffix: string, full: boolean) => {
+    const d = e.subset ? evaluationSubset(whole, e.subset) : whole;
+    try {
+      await evaluateOn(d, suffix, full);
+    } finally {
+      if (d !== whole) for (const s of [d.train, d.test]) for (const t of [s.images, s.labels]) t.dispose();
+    }
+  };
+  const evaluateOn = async (d: LabeledDataset, suffix: string, full: boolean) => {
     const channels = d.train.images.shape[1] as number;
     if (channels !== norm.mean.length)
       throw new Error(
@@ -248,6 +256,26 @@ export async function evaluateCell(
     ordered[m] = metrics[m] as number;
   }
   return ordered;
+}
+
+/** A balanced subset of both splits (seed 0: the same images for every cell); new tensors, the caller's to free. */
+export function evaluationSubset(d: LabeledDataset, s: NonNullable<CellEvaluation['subset']>): LabeledDataset {
+  const pick = (split: LabeledDataset['train'], perClass: number, which: string) => {
+    try {
+      const r = labeledSubset(split, { perClass, seed: 0, numClasses: d.classes.length });
+      r.indices.dispose();
+      return r.split;
+    } catch (e) {
+      throw new Error(`experiment: evaluation.subset on ${d.name} (${which}): ${(e as Error).message}`, { cause: e });
+    }
+  };
+  const train = pick(d.train, s.trainPerClass, 'train');
+  try {
+    return { ...d, train, test: pick(d.test, s.testPerClass, 'test') };
+  } catch (e) {
+    for (const t of [train.images, train.labels]) t.dispose();
+    throw e;
+  }
 }
 
 /** The resolved config of a finished or unfinished run cell (for reports), or null for references. */

@@ -40,6 +40,12 @@ export interface CellEvaluation {
    * `probe:transfer` for every cell.
    */
   transfer: string[] | Record<string, string>;
+  /**
+   * Evaluate on a balanced seeded subset instead of the full splits (quick
+   * looks, the `--quick` grids): this many images per class of each
+   * dataset's training and test split. null: the full splits (the protocol).
+   */
+  subset: { trainPerClass: number; testPerClass: number } | null;
 }
 
 /** A quantity derived from a metric across one axis: the relative gap (A(ref) − A(v)) / A(ref) per seed. */
@@ -215,8 +221,8 @@ function evaluationFrom(raw: unknown, where: string): CellEvaluation {
   if (!isPlainObject(e)) return fail(where, 'evaluation', 'a mapping {probe, knn, labelEfficiency, transfer}', raw);
   const o = e as Record<string, unknown>;
   for (const k of Object.keys(o))
-    if (!['probe', 'knn', 'labelEfficiency', 'transfer'].includes(k))
-      fail(where, `evaluation.${k}`, 'absent (evaluation has probe, knn, labelEfficiency, transfer)', o[k]);
+    if (!['probe', 'knn', 'labelEfficiency', 'transfer', 'subset'].includes(k))
+      fail(where, `evaluation.${k}`, 'absent (evaluation has probe, knn, labelEfficiency, transfer, subset)', o[k]);
   const bool = (k: string, d: boolean) => {
     const v = o[k] ?? d;
     if (typeof v !== 'boolean') fail(where, `evaluation.${k}`, 'true or false', v);
@@ -248,7 +254,16 @@ function evaluationFrom(raw: unknown, where: string): CellEvaluation {
       "a list of dataset names, or a mapping from a cell's dataset to another",
       transfer,
     );
+  let subset: CellEvaluation['subset'] = null;
+  if (o.subset !== undefined && o.subset !== null) {
+    const sub = o.subset as Record<string, unknown>;
+    const ok = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+    if (!isPlainObject(sub) || !ok(sub.trainPerClass) || !ok(sub.testPerClass) || Object.keys(sub).length !== 2)
+      fail(where, 'evaluation.subset', 'null or {trainPerClass, testPerClass}, both positive integers', o.subset);
+    subset = { trainPerClass: sub.trainPerClass as number, testPerClass: sub.testPerClass as number };
+  }
   const out = {
+    subset,
     probe: bool('probe', true),
     knn: bool('knn', false),
     labelEfficiency,
