@@ -132,7 +132,11 @@ export function estimateSeconds(
     : Object.keys(evaluation.transfer).length > 0
       ? 1
       : 0;
-  const evaluate = EVALUATION_SECONDS * (1 + transfers) + 3 * fits;
+  // Feature extraction and the probe scale with the images evaluated (a subset: its per-class counts × 10 classes).
+  const share = evaluation.subset
+    ? Math.min(1, (10 * (evaluation.subset.trainPerClass + evaluation.subset.testPerClass)) / 70_000)
+    : 1;
+  const evaluate = (EVALUATION_SECONDS * (1 + transfers) + 3 * fits) * share;
   if (cell.kind !== 'run') return evaluate;
   if (config.minutes !== null) return config.minutes * 60 + evaluate;
   const images = Math.min(config.trainSize ?? trainImages, trainImages);
@@ -141,7 +145,9 @@ export function estimateSeconds(
     measured?.get(config.method.name) ??
     ((1 / (PACE[config.method.name] ?? 500)) * (config.encoder.name === 'resnet18' ? 12 : 1) * 2) /
       Math.max(1, getNumThreads());
-  return steps * config.batchSize * perImage + evaluate;
+  // SAM runs two forward+backward passes per step.
+  const passes = config.sam.rho > 0 ? 2 : 1;
+  return steps * config.batchSize * perImage * passes + evaluate;
 }
 
 /** Events of a run of the grid, for progress displays. */
