@@ -273,12 +273,17 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     if (rest.length !== 2) throw new Error('specl experiment cell: give the experiment folder and a cell id');
     const [dir, id] = rest as [string, string];
     const controller = new AbortController();
-    const stop = () => controller.abort();
+    let first: NodeJS.Signals = 'SIGINT';
+    const stop = (signal: NodeJS.Signals) => {
+      if (!controller.signal.aborted) first = signal;
+      controller.abort();
+    };
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, stop);
     const r = await runOneCell(dir, id, { signal: controller.signal, onEvent: pretrainReporter(() => id) });
     if (!r) {
       console.log(`${id}: stopped with a checkpoint; run the command again to go on`);
-      process.exit(130);
+      // Exit now, as specl pretrain does: the signal handlers stay in place until the process is gone.
+      process.exit(128 + constants.signals[first]);
     }
     console.log(
       `${id}: ${Object.entries(r.metrics)

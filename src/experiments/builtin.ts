@@ -19,6 +19,15 @@ interface Builtin {
   quick: object;
 }
 
+/** A claim: metric of the selection a against b, a − b expected above 0 (or below, with 'a<b'). */
+const claim = (text: string, metric: string, a: object, b: object, expect: 'a>b' | 'a<b' = 'a>b') => ({
+  text,
+  metric,
+  a,
+  b,
+  expect,
+});
+
 const methodAxis = (methods: string[]) => ({ name: 'method', values: methods });
 
 /** The optimizer axis of the rwSAM grids: plain SGD, SAM (ρ = 0.05) and rwSAM (SAM with KDE-reweighted ascent). */
@@ -33,20 +42,20 @@ const CROSS = { mnist: 'fashion-mnist', 'fashion-mnist': 'mnist' };
 
 const imbalanceClaims = (ratio: string, datasets: string[]) =>
   datasets.flatMap((d) => [
-    {
-      text: `on ${d} at r = ${ratio}, spectral loses less to imbalance than the supervised baseline (Δ_SSL < Δ_SL)`,
-      metric: 'delta',
-      a: { dataset: d, method: 'spectral', ratio },
-      b: { dataset: d, method: 'supervised', ratio },
-      expect: 'a<b',
-    },
-    {
-      text: `on ${d} at r = ${ratio}, SimSiam loses less to imbalance than the supervised baseline (Δ_SSL < Δ_SL)`,
-      metric: 'delta',
-      a: { dataset: d, method: 'simsiam', ratio },
-      b: { dataset: d, method: 'supervised', ratio },
-      expect: 'a<b',
-    },
+    claim(
+      `on ${d} at r = ${ratio}, spectral loses less to imbalance than the supervised baseline (Δ_SSL < Δ_SL)`,
+      'delta',
+      { dataset: d, method: 'spectral', ratio },
+      { dataset: d, method: 'supervised', ratio },
+      'a<b',
+    ),
+    claim(
+      `on ${d} at r = ${ratio}, SimSiam loses less to imbalance than the supervised baseline (Δ_SSL < Δ_SL)`,
+      'delta',
+      { dataset: d, method: 'simsiam', ratio },
+      { dataset: d, method: 'supervised', ratio },
+      'a<b',
+    ),
   ]);
 
 const BUILTINS: Record<string, Builtin> = {
@@ -86,13 +95,13 @@ const BUILTINS: Record<string, Builtin> = {
       evaluation: { probe: true, transfer: { mnist: 'fashion-mnist' }, subset: QUICK_SUBSET },
       derived: [{ name: 'delta', metric: 'probe', axis: 'ratio', reference: '1' }],
       claims: [
-        {
-          text: 'at r = 0.1, spectral loses less to imbalance than the supervised baseline',
-          metric: 'delta',
-          a: { method: 'spectral', ratio: '0.1' },
-          b: { method: 'supervised', ratio: '0.1' },
-          expect: 'a<b',
-        },
+        claim(
+          'at r = 0.1, spectral loses less to imbalance than the supervised baseline',
+          'delta',
+          { method: 'spectral', ratio: '0.1' },
+          { method: 'supervised', ratio: '0.1' },
+          'a<b',
+        ),
       ],
       report: { x: 'ratio', series: 'method', logX: true },
     },
@@ -119,20 +128,18 @@ const BUILTINS: Record<string, Builtin> = {
       evaluation: { probe: true },
       derived: [{ name: 'delta', metric: 'probe', axis: 'ratio', reference: '1' }],
       claims: [
-        {
-          text: 'under step imbalance (r = 0.02), rwSAM beats plain SGD',
-          metric: 'probe',
-          a: { opt: 'rwsam', ratio: '0.02' },
-          b: { opt: 'sgd', ratio: '0.02' },
-          expect: 'a>b',
-        },
-        {
-          text: 'under step imbalance (r = 0.02), rwSAM beats SAM',
-          metric: 'probe',
-          a: { opt: 'rwsam', ratio: '0.02' },
-          b: { opt: 'sam', ratio: '0.02' },
-          expect: 'a>b',
-        },
+        claim(
+          'under step imbalance (r = 0.02), rwSAM beats plain SGD',
+          'probe',
+          { opt: 'rwsam', ratio: '0.02' },
+          { opt: 'sgd', ratio: '0.02' },
+        ),
+        claim(
+          'under step imbalance (r = 0.02), rwSAM beats SAM',
+          'probe',
+          { opt: 'rwsam', ratio: '0.02' },
+          { opt: 'sam', ratio: '0.02' },
+        ),
       ],
       report: { x: 'ratio', series: 'opt', logX: true },
     },
@@ -156,9 +163,7 @@ const BUILTINS: Record<string, Builtin> = {
       ],
       seeds: [0],
       evaluation: { probe: true, subset: QUICK_SUBSET },
-      claims: [
-        { text: 'rwSAM beats plain SGD', metric: 'probe', a: { opt: 'rwsam' }, b: { opt: 'sgd' }, expect: 'a>b' },
-      ],
+      claims: [claim('rwSAM beats plain SGD', 'probe', { opt: 'rwsam' }, { opt: 'sgd' })],
       report: { series: 'opt' },
     },
   },
@@ -179,20 +184,18 @@ const BUILTINS: Record<string, Builtin> = {
       seeds: [0, 1, 2],
       evaluation: { probe: true },
       claims: [
-        {
-          text: 'spectral at batch 64 is within reach of its batch 512 (small batches do not hurt it)',
-          metric: 'probe',
-          a: { method: 'spectral', batch: '64' },
-          b: { method: 'spectral', batch: '512' },
-          expect: 'a>b',
-        },
-        {
-          text: 'spectral beats SimCLR at batch 32',
-          metric: 'probe',
-          a: { method: 'spectral', batch: '32' },
-          b: { method: 'simclr', batch: '32' },
-          expect: 'a>b',
-        },
+        claim(
+          'spectral at batch 64 beats its batch 512 at equal epochs (small batches do not hurt it)',
+          'probe',
+          { method: 'spectral', batch: '64' },
+          { method: 'spectral', batch: '512' },
+        ),
+        claim(
+          'spectral beats SimCLR at batch 32',
+          'probe',
+          { method: 'spectral', batch: '32' },
+          { method: 'simclr', batch: '32' },
+        ),
       ],
       report: { x: 'batch', series: 'method', logX: true },
     },
@@ -204,13 +207,12 @@ const BUILTINS: Record<string, Builtin> = {
       seeds: [0],
       evaluation: { probe: true, subset: QUICK_SUBSET },
       claims: [
-        {
-          text: 'spectral beats SimCLR at batch 32',
-          metric: 'probe',
-          a: { method: 'spectral', batch: '32' },
-          b: { method: 'simclr', batch: '32' },
-          expect: 'a>b',
-        },
+        claim(
+          'spectral beats SimCLR at batch 32',
+          'probe',
+          { method: 'spectral', batch: '32' },
+          { method: 'simclr', batch: '32' },
+        ),
       ],
       report: { x: 'batch', series: 'method', logX: true },
     },
@@ -229,20 +231,18 @@ const BUILTINS: Record<string, Builtin> = {
       seeds: [0, 1, 2],
       evaluation: { probe: false, labelEfficiency: { perClass: [1, 5, 10, 100, 'all'], seeds: [0, 1, 2] } },
       claims: [
-        {
-          text: 'with 10 labels per class, spectral features beat raw pixels',
-          metric: 'probe@10',
-          a: { method: 'spectral' },
-          b: { method: 'pixels' },
-          expect: 'a>b',
-        },
-        {
-          text: 'with 10 labels per class, spectral features beat a random-init ConvNet',
-          metric: 'probe@10',
-          a: { method: 'spectral' },
-          b: { method: 'random' },
-          expect: 'a>b',
-        },
+        claim(
+          'with 10 labels per class, spectral features beat raw pixels',
+          'probe@10',
+          { method: 'spectral' },
+          { method: 'pixels' },
+        ),
+        claim(
+          'with 10 labels per class, spectral features beat a random-init ConvNet',
+          'probe@10',
+          { method: 'spectral' },
+          { method: 'random' },
+        ),
       ],
       report: { series: 'method' },
     },
@@ -254,13 +254,12 @@ const BUILTINS: Record<string, Builtin> = {
       seeds: [0],
       evaluation: { probe: false, labelEfficiency: { perClass: [1, 10], seeds: [0, 1] }, subset: QUICK_SUBSET },
       claims: [
-        {
-          text: 'with 10 labels per class, spectral features beat raw pixels',
-          metric: 'probe@10',
-          a: { method: 'spectral' },
-          b: { method: 'pixels' },
-          expect: 'a>b',
-        },
+        claim(
+          'with 10 labels per class, spectral features beat raw pixels',
+          'probe@10',
+          { method: 'spectral' },
+          { method: 'pixels' },
+        ),
       ],
       report: { series: 'method' },
     },
@@ -277,15 +276,7 @@ const BUILTINS: Record<string, Builtin> = {
       axes: [{ name: 'k', key: 'method.outDim', values: [2, 4, 8, 16, 32, 64, 128, 256] }],
       seeds: [0, 1, 2],
       evaluation: { probe: true },
-      claims: [
-        {
-          text: 'k = 32 (above 2 × 10 classes) beats k = 4 (below)',
-          metric: 'probe',
-          a: { k: '32' },
-          b: { k: '4' },
-          expect: 'a>b',
-        },
-      ],
+      claims: [claim('k = 32 (above 2 × 10 classes) beats k = 4 (below)', 'probe', { k: '32' }, { k: '4' })],
       report: { x: 'k', logX: true },
     },
     quick: {

@@ -96,13 +96,13 @@ export function readCellResult(dir: string): CellResult | null {
 export const datasetOf = (c: Cell): string => c.settings.dataset ?? 'mnist';
 
 /**
- * The resolved config of a reference cell: the grid's encoder and
- * augmentation as a run would resolve them (method aside), which give the
- * random encoder's architecture and the pixel normalization.
+ * A cell's resolved config on its loaded dataset. For a reference cell, the
+ * grid's encoder and augmentation as a run would resolve them (its method
+ * aside): the random encoder's architecture and the pixel normalization.
  */
-function referenceConfig(cell: Cell, data: LabeledDataset): PretrainConfig {
-  const { method: _m, ...rest } = cell.settings;
-  return resolvePretrainConfig({ ...rest, method: 'spectral', dataset: data.name }, dataFacts(data));
+export function cellConfigOn(cell: Cell, data: LabeledDataset): PretrainConfig {
+  const settings = cell.kind === 'run' ? cell.settings : { ...cell.settings, method: 'spectral' as const };
+  return resolvePretrainConfig({ ...settings, dataset: data.name }, dataFacts(data));
 }
 
 /**
@@ -128,24 +128,29 @@ export async function runCell(
   if (cell.kind === 'run') {
     const folder = new RunFolder(dir);
     if (existsSync(folder.summaryPath)) {
-      // Pretrained by an earlier attempt that stopped before its evaluation was written.
+      // Pretrained by an earlier attempt that stopped before its evaluation was written: its saved encoder.
+      const loaded = loadRunEncoder(dir);
+      encoder = loaded.encoder;
+      norm = loaded.config.augment;
     } else {
       const r = existsSync(folder.configPath)
         ? await resume(dir, { data, signal: control.signal, onEvent: control.onEvent })
         : await pretrain({ settings: cell.settings, data, out: dir, signal: control.signal, onEvent: control.onEvent });
-      r.encoder.dispose();
       r.method.dispose();
-      if (r.interrupted) return { interrupted: true };
+      if (r.interrupted) {
+        r.encoder.dispose();
+        return { interrupted: true };
+      }
+      // The trained encoder in memory holds the weights just saved in encoder.safetensors.
+      encoder = r.encoder;
+      norm = loadRunConfig(dir).augment;
     }
     const summary = folder.readSummary<{ steps: number; seconds: number }>();
     steps = summary?.steps ?? 0;
     trainSeconds = summary?.seconds ?? 0;
-    const loaded = loadRunEncoder(dir);
-    encoder = loaded.encoder;
-    norm = loaded.config.augment;
   } else {
     mkdirSync(dir, { recursive: true });
-    const config = referenceConfig(cell, data);
+    const config = cellConfigOn(cell, data);
     norm = config.augment;
     if (cell.kind === 'random') encoder = createEncoder(config.encoder, new Generator(cell.seed));
   }
@@ -276,9 +281,4 @@ export function evaluationSubset(d: LabeledDataset, s: NonNullable<CellEvaluatio
     for (const t of [train.images, train.labels]) t.dispose();
     throw e;
   }
-}
-
-/** The resolved config of a finished or unfinished run cell (for reports), or null for references. */
-export function cellConfig(dir: string, cell: Cell): PretrainConfig | null {
-  return cell.kind === 'run' && existsSync(join(dir, 'config.json')) ? loadRunConfig(dir) : null;
 }

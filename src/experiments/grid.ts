@@ -121,6 +121,8 @@ const SAFE_LABEL = /^(-(?=[0-9.]))?[A-Za-z0-9.][A-Za-z0-9._+-]*$/;
 /** The settings with each dotted override applied (`method: NAME` sets the method's name, keeping its options). */
 export function applyOverrides(base: PretrainSettings, set: Record<string, unknown>): PretrainSettings {
   let out = structuredClone(base) as Record<string, unknown>;
+  // A method given by name becomes {name}, so that a dotted `method.*` override keeps the name.
+  if (typeof out.method === 'string') out.method = { name: out.method };
   for (const [key, value] of Object.entries(set)) {
     if (key === 'method' && typeof value === 'string') {
       out = setPath(out, 'method', isPlainObject(out.method) ? { ...out.method, name: value } : { name: value });
@@ -416,7 +418,7 @@ export function measuredMetrics(e: CellEvaluation): string[] {
 }
 
 /** The names transfer metrics carry: each listed dataset, or `transfer` for a mapping. */
-const transferNames = (e: CellEvaluation): string[] =>
+export const transferNames = (e: CellEvaluation): string[] =>
   Array.isArray(e.transfer) ? e.transfer : Object.keys(e.transfer).length > 0 ? ['transfer'] : [];
 
 /** The datasets a cell on `dataset` is probed on besides its own, with the metric suffix of each. */

@@ -14,12 +14,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getNumThreads } from '../tensor/index.ts';
-import { dataFacts, type PretrainConfig, RunFolder, resolvePretrainConfig } from '../train/index.ts';
+import { type PretrainConfig, RunFolder } from '../train/index.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.ts';
 import { aggregate, type ExperimentResults } from './aggregate.ts';
-import { type CellControl, type CellResult, DatasetCache, datasetOf, readCellResult, runCell } from './cell.ts';
-import { type Cell, type CellEvaluation, type ExperimentSpec, expandGrid } from './grid.ts';
+import {
+  type CellControl,
+  type CellResult,
+  cellConfigOn,
+  DatasetCache,
+  datasetOf,
+  readCellResult,
+  runCell,
+} from './cell.ts';
+import { type Cell, type CellEvaluation, type ExperimentSpec, expandGrid, transferNames } from './grid.ts';
 
 /** What `experiment.json` holds. */
 export interface ExperimentFile {
@@ -75,16 +84,15 @@ export function prepareExperiment(dir: string, spec: ExperimentSpec): Experiment
 
 /**
  * Checks every cell's settings before anything trains (each resolves to a
- * config, on its dataset), returning the resolved configs of the run cells;
- * an error names the cell.
+ * config, on its dataset), returning each cell's resolved config (a
+ * reference cell's: its encoder and augmentation); an error names the cell.
  */
 export async function checkCells(file: ExperimentFile, datasets: DatasetCache): Promise<Map<string, PretrainConfig>> {
   const out = new Map<string, PretrainConfig>();
   for (const c of file.cells) {
     const data = await datasets.get(datasetOf(c));
-    const settings = c.kind === 'run' ? c.settings : { ...c.settings, method: 'spectral' as const };
     try {
-      out.set(c.id, resolvePretrainConfig({ ...settings, dataset: data.name }, dataFacts(data)));
+      out.set(c.id, cellConfigOn(c, data));
     } catch (e) {
       throw new Error(`experiment ${file.spec.name}, cell ${c.id}: ${(e as Error).message}`, { cause: e });
     }
@@ -127,11 +135,7 @@ export function estimateSeconds(
   const fits = evaluation.labelEfficiency
     ? evaluation.labelEfficiency.perClass.length * evaluation.labelEfficiency.seeds.length
     : 0;
-  const transfers = Array.isArray(evaluation.transfer)
-    ? evaluation.transfer.length
-    : Object.keys(evaluation.transfer).length > 0
-      ? 1
-      : 0;
+  const transfers = transferNames(evaluation).length;
   // Feature extraction and the probe scale with the images evaluated (a subset: its per-class counts × 10 classes).
   const share = evaluation.subset
     ? Math.min(1, (10 * (evaluation.subset.trainPerClass + evaluation.subset.testPerClass)) / 70_000)
@@ -197,7 +201,7 @@ export function collect(dir: string): ExperimentResults {
 
 /** The `specl` entry point of this installation (bin/specl.js above this file). */
 export function speclBin(): string {
-  let d = dirname(new URL(import.meta.url).pathname);
+  let d = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(d, 'bin', 'specl.js');
     if (existsSync(candidate) && existsSync(join(d, 'package.json'))) return candidate;
@@ -281,9 +285,10 @@ export async function runExperiment(dir: string, o: RunExperimentOptions = {}): 
         todo.delete(c.id);
         if (!out.skipped) note(c, out.result);
         o.onEvent?.({ type: 'cell-done', index, total, cell: c, result: out.result, skipped: out.skipped });
-        write();
+        if (!out.skipped) write();
       }
     } else {
+      datasets.dispose(); // the children load their own
       interrupted = await runInChildren(dir, file, o, todo, {
         onStart: (index, c) =>
           o.onEvent?.({ type: 'cell-start', index, total, cell: c, remainingSeconds: remaining(todo) }),

@@ -11,7 +11,7 @@ import { type LineSeries, lineChart } from './svg/index.ts';
 /** File name → SVG document. */
 export type ExperimentFigures = Record<string, string>;
 
-/** Derived gaps are relative (shown in %), the rest accuracies (shown in %, with points as the unit of differences). */
+/** A fraction as a percentage with two decimals (accuracies and relative gaps alike). */
 const pctOf = (x: number) => `${(x * 100).toFixed(2)}`;
 
 function cellText(m: MetricSpread | undefined): string {
@@ -28,7 +28,7 @@ function intervalText(m: MetricSpread | undefined): string {
 const markdownTable = (header: string[], rows: string[][]): string =>
   [
     `| ${header.join(' | ')} |`,
-    `|${header.map((_, i) => (i < header.length - 1 && i >= 0 ? '---' : '---')).join('|')}|`,
+    `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 
