@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   aggregate,
+  applyOverrides,
   type CellResult,
   expandGrid,
   specFrom,
@@ -177,6 +178,21 @@ test('missing cells: the groups use the seeds finished, a claim without a shared
   assert.match(r.claims[0]?.line ?? '', /not measured yet/);
   // Finished in another order: the same results.
   assert.deepEqual(aggregate(spec, grid, [...cells].reverse()), aggregate(spec, grid, cells));
+});
+
+test('applyOverrides: dotted keys, and a method given by name keeps its name under method.* overrides', () => {
+  assert.deepEqual(applyOverrides({ method: 'simclr' }, { 'method.outDim': 8 }), {
+    method: { name: 'simclr', outDim: 8 },
+  });
+  assert.deepEqual(applyOverrides({ method: { name: 'spectral', mu: 2 } }, { method: 'simclr', batchSize: 64 }), {
+    method: { name: 'simclr', mu: 2 },
+    batchSize: 64,
+  });
+  const base = { encoder: { widths: [4, 8] } };
+  assert.deepEqual(applyOverrides(base, { 'encoder.channelsLast': false }), {
+    encoder: { widths: [4, 8], channelsLast: false },
+  });
+  assert.deepEqual(base, { encoder: { widths: [4, 8] } }, 'the base is not changed');
 });
 
 test('specFrom names the file and the field', () => {
