@@ -24,8 +24,14 @@ import type { Transform } from './transform.ts';
 
 /** Options of the image presets. */
 export interface PresetOptions {
-  /** Output side (default 32 for CIFAR, 28 for digits). */
-  size?: number;
+  /**
+   * Output size: a side (square images; default 32 for CIFAR, 28 for digits) or [height, width]. The
+   * crop's aspect-ratio range is relative to the image's: a crop of an H×W image has width/height in
+   * ratio × W/H, so non-square images (the two-part images, H×2W) keep their shape.
+   */
+  size?: number | [number, number];
+  /** Whether the preset's horizontal flip is on (cifar only; default true; off for two-part images). */
+  flip?: boolean;
   /** Per-channel mean for the final Normalize. */
   mean?: number[];
   /** Per-channel standard deviation for the final Normalize. */
@@ -50,15 +56,15 @@ export const MNIST_STD = [0.3081];
 
 /**
  * The authors' CIFAR recipe (spectral contrastive learning, as SimCLR's):
- * RandomResizedCrop(size, scale [0.2, 1]) → horizontal flip (p 0.5) →
+ * RandomResizedCrop(size, scale [0.2, 1]) → horizontal flip (p 0.5; `flip: false` drops it) →
  * ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 → grayscale (p 0.2) →
  * Normalize(CIFAR mean, std).
  */
 function cifar(opts: PresetOptions = {}): Pipeline {
   const size = opts.size ?? 32;
   return new Pipeline([
-    new RandomResizedCrop({ size, scale: [0.2, 1] }),
-    new RandomHorizontalFlip({ p: 0.5 }),
+    new RandomResizedCrop({ size, scale: [0.2, 1], ratio: relativeRatio([3 / 4, 4 / 3], size) }),
+    ...(opts.flip === false ? [] : [new RandomHorizontalFlip({ p: 0.5 })]),
     new ColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 }),
     new RandomGrayscale({ p: 0.2 }),
     new Normalize({ mean: opts.mean ?? CIFAR_MEAN, std: opts.std ?? CIFAR_STD }),
@@ -76,11 +82,21 @@ function cifar(opts: PresetOptions = {}): Pipeline {
 function mnist(opts: PresetOptions = {}): Pipeline {
   const size = opts.size ?? 28;
   return new Pipeline([
-    new RandomResizedCrop({ size, scale: [0.5, 1], ratio: [0.8, 1.25] }),
+    new RandomResizedCrop({ size, scale: [0.5, 1], ratio: relativeRatio([0.8, 1.25], size) }),
     new RandomAffine({ degrees: 10, translate: 0.1 }),
     new ColorJitter({ brightness: 0.4, contrast: 0.4, p: 0.8 }),
     new Normalize({ mean: opts.mean ?? MNIST_MEAN, std: opts.std ?? MNIST_STD }),
   ]);
+}
+
+/**
+ * A crop's aspect-ratio range (width/height) for output `size`: `ratio` scaled by the image's own
+ * width/height. torchvision's ratio is absolute, which on a 28×56 image makes every attempt too tall and
+ * falls back to a central 28×35 crop that cuts off both outer quarters.
+ */
+function relativeRatio(ratio: [number, number], size: number | [number, number]): [number, number] {
+  const aspect = typeof size === 'number' ? 1 : size[1] / size[0];
+  return aspect === 1 ? ratio : [ratio[0] * aspect, ratio[1] * aspect];
 }
 
 /**
@@ -191,9 +207,15 @@ export function checkPresetOptions<T extends ResolvedPresetOptions>(
  */
 export function presetFromName(
   name: string,
-  opts: { size?: number; sigma?: number | null; mean?: number[] | null; std?: number[] | null } = {},
+  opts: {
+    size?: number | [number, number];
+    flip?: boolean;
+    sigma?: number | null;
+    mean?: number[] | null;
+    std?: number[] | null;
+  } = {},
 ): Pipeline {
-  const stats = { size: opts.size, mean: opts.mean ?? undefined, std: opts.std ?? undefined };
+  const stats = { size: opts.size, flip: opts.flip, mean: opts.mean ?? undefined, std: opts.std ?? undefined };
   switch (name) {
     case 'cifar':
       return cifar(stats);

@@ -2,11 +2,12 @@
  * `specl augment`: a PNG grid of dataset images and the two views an
  * augmentation recipe makes of each — the positive pairs of the theory, seen.
  */
-import { Pipeline, PRESET_OPTIONS, presetFromName } from '../augment/index.ts';
+import { Pipeline, PRESET_OPTIONS, type PresetName } from '../augment/index.ts';
 import { loadDataset } from '../data/index.ts';
 import { nonEmptyString, nullable, oneOf, option, positive, positiveInt, seed } from '../options/index.ts';
 import { imageGrid, writePng } from '../report/image-grid.ts';
 import { Generator, randperm, type Tensor, tidy } from '../tensor/index.ts';
+import { viewPipeline } from '../train/pretrain.ts';
 import { type CommandSpec, commandHelp, parseCommand } from './option-flags.ts';
 
 /** The command's options, declared once: flags, defaults and --help come from here. */
@@ -61,7 +62,10 @@ export async function augment(argv: string[]): Promise<void> {
   const [n, , h] = split.images.shape as [number, number, number, number];
   const { count, seed: s } = o;
   if (count > n) throw new Error(`--count ${count} exceeds the ${n} images of ${data.name} ${o.split}`);
-  const full = presetFromName(o.preset, { sigma: o.sigma });
+  const full = viewPipeline(
+    { preset: o.preset as PresetName, sigma: o.preset === 'gaussian' ? o.sigma : null, mean: null, std: null },
+    data,
+  );
   // Views are shown in pixel space: drop the final normalization, keep every random transform.
   const shown = new Pipeline(full.transforms.filter((t) => t.spec.kind !== 'normalize'));
   const scale = o.scale ?? Math.max(1, Math.round(96 / h));

@@ -153,32 +153,48 @@ export function evalProgressReporter(
   };
 }
 
+/** The label-efficiency fit shown as a column of the comparison table: the only one computed, or null. */
+const singleFit = (r: RunEvaluation): number | 'all' | null => {
+  const first = r.rows[0]?.labelEfficiency;
+  return first?.length === 1 ? (first[0]?.perClass ?? null) : null;
+};
+
+const meanStd = (p: { mean: number; std: number }) => `${(p.mean * 100).toFixed(2)} ± ${(p.std * 100).toFixed(2)}`;
+
 /**
  * The comparison table: features, then linear probe, kNN, probe train
- * accuracy and probe fit as far as they were computed.
+ * accuracy and probe fit as far as they were computed. A label-efficiency
+ * fit at a single m (the demo's 10 labels per class) is a column beside the
+ * full-label probe, "probe, m/class", mean ± std over its label draws.
  */
 export function formatComparison(r: RunEvaluation): string {
   const probe = r.probe !== null;
   const knn = r.knn !== null;
+  const m = singleFit(r);
   const header = [
     'features',
     ...(probe ? ['linear probe'] : []),
+    ...(m !== null ? [`probe, ${m}/class`] : []),
     ...(knn ? ['kNN'] : []),
     ...(probe ? ['train', 'probe fit'] : []),
   ];
   const rows = r.rows.map((row) => [
     row.features,
     ...(probe ? [pct(row.probe?.top1)] : []),
+    ...(m !== null ? [row.labelEfficiency?.[0] ? meanStd(row.labelEfficiency[0]) : '–'] : []),
     ...(knn ? [pct(row.knn)] : []),
     ...(probe && row.probe ? [pct(row.probe.trainTop1), fitCell(row.probe)] : []),
   ]);
   return formatTable(header, rows);
 }
 
-/** The label-efficiency table (mean ± std of the test top-1 over the seeds), or null when not computed. */
+/**
+ * The label-efficiency table (mean ± std of the test top-1 over the seeds), or null when not computed or
+ * computed at a single m (then it is a column of the comparison table).
+ */
 export function formatLabelEfficiency(r: RunEvaluation): string | null {
   const first = r.rows[0]?.labelEfficiency;
-  if (!first) return null;
+  if (!first || singleFit(r) !== null) return null;
   return formatTable(
     ['features', ...first.map((p) => `m=${p.perClass}`)],
     r.rows.map((row) => [
@@ -210,9 +226,15 @@ export async function evaluateRunCli(o: RunEvaluationOptions): Promise<RunEvalua
     reporter.finish();
   }
   console.log(`\n${formatComparison(r)}`);
+  const seeds = o.labelEfficiency ? (o.labelEfficiency.seeds?.length ?? 3) : 0;
+  const m = singleFit(r);
+  if (m !== null)
+    console.log(
+      `probe, ${m}/class: the linear probe fitted on ${m} labeled training images per class ` +
+        `(mean ± std over ${seeds} draws of them), scored on the whole test split`,
+    );
   const curve = formatLabelEfficiency(r);
   if (curve) {
-    const seeds = o.labelEfficiency ? (o.labelEfficiency.seeds?.length ?? 3) : 0;
     console.log(`\nlabel efficiency: linear-probe accuracy with m labels per class (mean ± std over ${seeds} seeds)`);
     console.log(curve);
   }

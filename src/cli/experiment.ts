@@ -5,7 +5,7 @@
  * start a file from, `cell` runs one cell (what --jobs and the emitted
  * cluster commands run), `collect` aggregates whatever cells have finished.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,9 +16,12 @@ import {
   collect,
   DatasetCache,
   datasetOf,
+  type ExperimentFile,
   type ExperimentResults,
   emitCommands,
   estimateSeconds,
+  experimentFile,
+  planExperiment,
   prepareExperiment,
   readExperiment,
   runExperiment,
@@ -102,8 +105,7 @@ function printVerdicts(results: ExperimentResults): void {
   for (const c of results.claims) console.log(`  ${c.line}`);
 }
 
-async function dryRun(dir: string): Promise<void> {
-  const file = readExperiment(dir);
+async function dryRun(file: ExperimentFile): Promise<void> {
   const datasets = new DatasetCache();
   try {
     const configs = await checkCells(file, datasets);
@@ -168,14 +170,17 @@ async function runCommand(argv: string[]): Promise<void> {
   const o = parsed.resolve();
   const spec = specOf(parsed.positionals[0] as string, o.quick);
   const dir = o.out ?? join('runs', 'experiments', spec.name);
-  const file = prepareExperiment(dir, spec);
-  console.log(`${spec.name}: ${file.cells.length} cells in ${dir}`);
+  // A dry run writes nothing: a new grid is planned in memory; an existing folder must hold this grid.
+  const file = o.dryRun && !existsSync(experimentFile(dir)) ? planExperiment(spec) : prepareExperiment(dir, spec);
+  console.log(
+    `${spec.name}: ${file.cells.length} cells${o.dryRun && !existsSync(dir) ? ` (for ${dir})` : ` in ${dir}`}`,
+  );
   if (o.emitCommands) {
     const e = emitCommands(dir, o.emitCommands);
     console.log(`wrote ${e.commands} (${e.count} commands) and ${e.slurm}; then: specl experiment collect ${dir}`);
     return;
   }
-  if (o.dryRun) return dryRun(dir);
+  if (o.dryRun) return dryRun(file);
   const controller = new AbortController();
   let first: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -243,12 +248,10 @@ export async function experimentCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === 'run') return runCommand(rest);
   if (sub === 'list') {
-    console.log(
-      formatTable(
-        ['experiment', 'what it measures'],
-        builtinExperiments().map((b) => [b.name, b.summary]),
-      ),
-    );
+    // Text, not numbers: both columns left-aligned (formatTable right-aligns all but the first).
+    const list = builtinExperiments();
+    const w = Math.max(...list.map((b) => b.name.length));
+    for (const b of list) console.log(`${b.name.padEnd(w)}   ${b.summary}`);
     console.log('\nspecl experiment run NAME [--quick] [--dry-run]; specl experiment show NAME prints its grid');
     return;
   }

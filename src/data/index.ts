@@ -79,6 +79,7 @@ export {
 export {
   formatClassList,
   formatTwoPartSpec,
+  isTwoPartSpec,
   parseTwoPartSpec,
   TWO_PART_KINDS,
   type TwoPartKind,

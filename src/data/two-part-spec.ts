@@ -64,6 +64,12 @@ const KEYS: Record<TwoPartKind, string[]> = {
   'two-part-rare': ['seed', 'frequent', 'rare', 'frequent-per-class', 'rare-per-class', 'test-per-class'],
 };
 
+/** Whether a dataset spec or name is one of the two-part kinds (`two-part:…`, `two-part-probe:…`, `two-part-rare:…`). */
+export function isTwoPartSpec(spec: string): boolean {
+  const colon = spec.indexOf(':');
+  return colon > 0 && (TWO_PART_KINDS as readonly string[]).includes(spec.slice(0, colon).trim().toLowerCase());
+}
+
 /** `0-4`, `0+2+4`, `5-7+9` → the classes, in the order written. */
 function parseClassList(text: string, key: string, spec: string): number[] {
   const out: number[] = [];

@@ -157,7 +157,7 @@ export async function runCell(
   const t1 = performance.now();
   let metrics: Record<string, number>;
   try {
-    metrics = await evaluateCell(encoder, norm, data, evaluation, datasets, control.onProgress);
+    metrics = await evaluateCell(encoder, norm, data, evaluation, datasets, control.onProgress, datasetOf(cell));
   } finally {
     encoder?.dispose();
   }
@@ -199,8 +199,9 @@ function featuresOf(
 
 /**
  * The metrics of one cell (see `measuredMetrics`): the probe and kNN on the
- * run's dataset, trained on its full (balanced) training split and scored on
- * its test split; label-efficiency fits; the same on each transfer dataset.
+ * run's dataset (or `e.dataset`), trained on its full (balanced) training
+ * split and scored on its test split; label-efficiency fits; the same on
+ * each transfer dataset.
  */
 export async function evaluateCell(
   encoder: ImageEncoder | null,
@@ -209,6 +210,8 @@ export async function evaluateCell(
   e: CellEvaluation,
   datasets: DatasetCache,
   onProgress?: (e: EvalProgress) => void,
+  /** The dataset spec the cell names (what evaluation.transfer maps from); default data.name. */
+  spec: string = data.name,
 ): Promise<Record<string, number>> {
   const metrics: Record<string, number> = {};
   const on = async (whole: LabeledDataset, suffix: string, full: boolean) => {
@@ -252,8 +255,8 @@ export async function evaluateCell(
       f.test.dispose();
     }
   };
-  await on(data, '', true);
-  for (const t of transferTargets(e, data.name)) await on(await datasets.get(t.dataset), t.suffix, false);
+  await on(e.dataset === null ? data : await datasets.get(e.dataset), '', true);
+  for (const t of transferTargets(e, spec)) await on(await datasets.get(t.dataset), t.suffix, false);
   // Every metric named, in order (a missing one is a bug here, not a silent gap in a table).
   const ordered: Record<string, number> = {};
   for (const m of measuredMetrics(e)) {

@@ -41,6 +41,13 @@ export interface CellEvaluation {
    */
   transfer: string[] | Record<string, string>;
   /**
+   * The dataset the probe, kNN and label-efficiency fits are trained and
+   * scored on, in place of each cell's own (the rare-class test probes every
+   * cell on the balanced rare-class set `two-part-probe:…`); null: the
+   * cell's own dataset, its full training split and its test split.
+   */
+  dataset: string | null;
+  /**
    * Evaluate on a balanced seeded subset instead of the full splits (quick
    * looks, the `--quick` grids): this many images per class of each
    * dataset's training and test split. null: the full splits (the protocol).
@@ -223,8 +230,13 @@ function evaluationFrom(raw: unknown, where: string): CellEvaluation {
   if (!isPlainObject(e)) return fail(where, 'evaluation', 'a mapping {probe, knn, labelEfficiency, transfer}', raw);
   const o = e as Record<string, unknown>;
   for (const k of Object.keys(o))
-    if (!['probe', 'knn', 'labelEfficiency', 'transfer', 'subset'].includes(k))
-      fail(where, `evaluation.${k}`, 'absent (evaluation has probe, knn, labelEfficiency, transfer, subset)', o[k]);
+    if (!['probe', 'knn', 'labelEfficiency', 'transfer', 'subset', 'dataset'].includes(k))
+      fail(
+        where,
+        `evaluation.${k}`,
+        'absent (evaluation has probe, knn, labelEfficiency, transfer, subset, dataset)',
+        o[k],
+      );
   const bool = (k: string, d: boolean) => {
     const v = o[k] ?? d;
     if (typeof v !== 'boolean') fail(where, `evaluation.${k}`, 'true or false', v);
@@ -264,7 +276,16 @@ function evaluationFrom(raw: unknown, where: string): CellEvaluation {
       fail(where, 'evaluation.subset', 'null or {trainPerClass, testPerClass}, both positive integers', o.subset);
     subset = { trainPerClass: sub.trainPerClass as number, testPerClass: sub.testPerClass as number };
   }
+  const dataset = o.dataset ?? null;
+  if (dataset !== null && (typeof dataset !== 'string' || dataset.trim() === ''))
+    fail(
+      where,
+      'evaluation.dataset',
+      "null (each cell's own dataset) or a dataset spec such as two-part-probe:mnist",
+      dataset,
+    );
   const out = {
+    dataset: dataset as string | null,
     subset,
     probe: bool('probe', true),
     knn: bool('knn', false),

@@ -6,9 +6,10 @@
  * The trainer knows nothing about any particular method (src/methods).
  */
 import { join } from 'node:path';
-import { deriveSeed, type Pipeline, presetFromName, ViewLoader } from '../augment/index.ts';
+import { deriveSeed, type Pipeline, presetFromName, type ResolvedPresetOptions, ViewLoader } from '../augment/index.ts';
 import {
   checkImageSide,
+  isTwoPartSpec,
   type LabeledDataset,
   loadDataset,
   longTailSubset,
@@ -319,12 +320,7 @@ async function withPrepared<T>(
     let loader: ViewLoader | null = null;
     let monitor: Prepared['monitor'] = null;
     try {
-      const pipeline = presetFromName(config.augment.preset, {
-        mean: config.augment.mean,
-        std: config.augment.std,
-        sigma: config.augment.sigma ?? undefined,
-        size: train.train.images.shape[2] as number,
-      });
+      const pipeline = viewPipeline(config.augment, train);
       tryViews(pipeline, train, config);
       loader = new ViewLoader({
         data: parts.method.needsLabels ? train.train : { images: train.train.images },
@@ -348,6 +344,22 @@ async function withPrepared<T>(
   } finally {
     if (train !== data) for (const t of [train.train.images, train.train.labels]) t.dispose();
   }
+}
+
+/**
+ * The augmentation a run with these settings makes its views with on `data`: the preset at the images'
+ * own H×W, without the horizontal flip on two-part images (a flip would swap the label half and the
+ * label-irrelevant half, which the rare-class test keeps apart).
+ */
+export function viewPipeline(augment: ResolvedPresetOptions, data: LabeledDataset): Pipeline {
+  const shape = data.train.images.shape;
+  return presetFromName(augment.preset, {
+    mean: augment.mean,
+    std: augment.std,
+    sigma: augment.sigma ?? undefined,
+    size: [shape[2] as number, shape[3] as number],
+    flip: !isTwoPartSpec(data.name),
+  });
 }
 
 /** The ConvNet halves the image at each of its 2×2 max-pools: refuse images too small for them before training. */

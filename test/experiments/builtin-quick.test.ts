@@ -63,7 +63,7 @@ for (const { name } of builtinExperiments()) {
   });
 }
 
-test('examples/experiment.yaml: a valid grid of 8 cells, every setting resolving (--dry-run)', () => {
+test('examples/experiment.yaml: a valid grid of 8 cells, every setting resolving (--dry-run), nothing written', () => {
   const root = new URL('../..', import.meta.url).pathname;
   const r = specl([
     'experiment',
@@ -77,4 +77,7 @@ test('examples/experiment.yaml: a valid grid of 8 cells, every setting resolving
   assert.match(r.stdout, /^method=spectral,width=narrow,seed=0\s+spectral, batch 128\s+≈/m);
   assert.match(r.stdout, /^method=simclr,width=wide,seed=1\s+simclr, batch 256\s+≈/m);
   assert.match(r.stdout, /^8 cells, ≈/m);
+  // A dry run plans in memory: nothing is written where the grid would run.
+  assert.match(r.stdout, /cells \(for .*example\)/);
+  assert.ok(!existsSync(join(tmp, 'example')), 'the dry run wrote nothing');
 });

@@ -1,7 +1,22 @@
-/** A cell's evaluation subset: balanced, the same images every time, refused where a class is too small. */
+/**
+ * A cell's evaluation subset: balanced, the same images every time, refused where a class is too small;
+ * evaluation.dataset routes every cell's probe to one dataset.
+ */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { evaluationSubset, specFrom } from '../../src/experiments/index.ts';
+import {
+  checkCells,
+  DatasetCache,
+  evaluateCell,
+  evaluationSubset,
+  expandGrid,
+  prepareExperiment,
+  readExperiment,
+  specFrom,
+} from '../../src/experiments/index.ts';
 import { type Tensor, tidy } from '../../src/tensor/index.ts';
 import { smallMnist } from '../train/fixtures/small-mnist.ts';
 
@@ -31,4 +46,64 @@ test('evaluation.subset: exactly trainPerClass and testPerClass images of each c
     () => specFrom({ name: 'x', evaluation: { subset: { trainPerClass: 0, testPerClass: 1 } } }, 'x.yaml'),
     /x\.yaml: evaluation\.subset must be null or \{trainPerClass, testPerClass\}, both positive integers/,
   );
+});
+
+test('evaluation.dataset: every cell is probed on that dataset instead of its own; a bad one is refused early', async () => {
+  const probeSpec = 'two-part-probe:mnist?train-per-class=30,test-per-class=20';
+  const spec = specFrom(
+    {
+      name: 'x',
+      base: { dataset: 'mnist' },
+      axes: [{ name: 'method', values: ['pixels'] }],
+      evaluation: { dataset: probeSpec },
+    },
+    'x.yaml',
+  );
+  assert.equal(spec.evaluation.dataset, probeSpec);
+  const datasets = new DatasetCache();
+  const own = smallMnist(500, 200);
+  try {
+    const norm = { mean: [0.1307], std: [0.3081] };
+    const probeData = await datasets.get(probeSpec);
+    // The routing: the cell on MNIST scores exactly what the probe set scores on its own; MNIST's own differs.
+    const there = await evaluateCell(null, norm, own, spec.evaluation, datasets);
+    const direct = await evaluateCell(null, norm, probeData, { ...spec.evaluation, dataset: null }, datasets);
+    const mine = await evaluateCell(null, norm, own, { ...spec.evaluation, dataset: null }, datasets);
+    assert.deepEqual(there, direct);
+    assert.notEqual(there.probe, mine.probe);
+    assert.equal(probeData.classes.length, 5);
+    // A misspelt evaluation dataset fails in checkCells, before any cell trains, naming it.
+    const bad = specFrom({ ...spec, evaluation: { dataset: 'two-part-probe:mnsit' } }, 'x.yaml');
+    await assert.rejects(
+      checkCells({ version: 1, spec: bad, cells: expandGrid(bad) }, datasets),
+      /experiment x: evaluation dataset two-part-probe:mnsit: /,
+    );
+  } finally {
+    datasets.dispose();
+    for (const s of [own.train, own.test]) for (const t of [s.images, s.labels]) t.dispose();
+  }
+  assert.throws(
+    () => specFrom({ name: 'x', evaluation: { dataset: 3 } }, 'x.yaml'),
+    /x\.yaml: evaluation\.dataset must be null \(each cell's own dataset\) or a dataset spec such as two-part-probe:mnist, got 3/,
+  );
+});
+
+test('an experiment.json written before evaluation.dataset existed reads as dataset null and matches its spec', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'specl-upgrade-'));
+  try {
+    const spec = specFrom({ name: 'x', axes: [{ name: 'method', values: ['pixels'] }] }, 'x.yaml');
+    prepareExperiment(dir, spec);
+    const path = join(dir, 'experiment.json');
+    const file = JSON.parse(readFileSync(path, 'utf8'));
+    delete file.spec.evaluation.dataset;
+    writeFileSync(path, JSON.stringify(file));
+    assert.equal(readExperiment(dir).spec.evaluation.dataset, null);
+    assert.doesNotThrow(() => prepareExperiment(dir, spec));
+    assert.throws(
+      () => prepareExperiment(dir, { ...spec, evaluation: { ...spec.evaluation, dataset: 'fashion-mnist' } }),
+      /holds another experiment/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

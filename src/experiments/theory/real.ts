@@ -42,6 +42,7 @@ import { type Graph, normalizedAdjacency } from '../../theory/graph.ts';
 import { augmentationSigma } from '../../theory/manifolds.ts';
 import { type PerEdgeKind, POSITIVE_PAIR_GRAPH_OPTIONS, positivePairGraph } from '../../theory/positive-pair-graph.ts';
 import { loadRunConfig, loadRunEncoder } from '../../train/load-run.ts';
+import { viewPipeline } from '../../train/pretrain.ts';
 
 /** The run folder given as `run`, if it is one (a wrong value is reported by run's own check). */
 const runOf = (o: { get<T>(key: string): T }): string | null => {
@@ -183,11 +184,7 @@ export async function realGraphCheck(o: RealGraphOptions = {}): Promise<RealGrap
     try {
       const { pipeline, preset } = run
         ? {
-            pipeline: presetFromName(run.config.augment.preset, {
-              sigma: run.config.augment.sigma,
-              mean: run.config.augment.mean,
-              std: run.config.augment.std,
-            }),
+            pipeline: viewPipeline(run.config.augment, data),
             preset: run.config.augment.preset,
           }
         : defaultPipeline(settings.preset, settings.sigma, data, split);
