@@ -235,7 +235,17 @@ describe('specl experiment', () => {
     assert.match(r.stdout, /method=spectral,batch=64,seed=0\s+spectral, batch 64\s+≈/);
     assert.match(r.stdout, /method=pixels,batch=64,seed=1\s+pixels\s+≈/);
     assert.match(r.stdout, /4 cells, ≈/);
+    assert.ok(!existsSync(dir), 'a dry run writes nothing');
+    // A folder that holds the grid (--emit-commands prepares it and trains nothing) refuses a changed one.
+    const emitted = specl(
+      ['experiment', 'run', specPath, '--out', dir, '--emit-commands', join(tmp, 'dry-cmds')],
+      LIMIT,
+    );
+    assert.equal(emitted.status, 0, emitted.stderr);
     assert.ok(!existsSync(cellDir(dir, 'method=spectral,batch=64,seed=0')));
+    const again = specl(['experiment', 'run', specPath, '--out', dir, '--dry-run'], LIMIT);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /4 cells in /);
     const changed = JSON.parse(readFileSync(specPath, 'utf8'));
     changed.seeds = [0, 1, 2];
     const other = join(tmp, 'changed.json');
