@@ -4,6 +4,7 @@ export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.ts'
 export * from './conv2d.ts';
 export * from './convnet.ts';
 export * from './flatten.ts';
+export * from './gradient-reversal.ts';
 export * from './image-encoder.ts';
 export * as init from './init.ts';
 export * from './linear.ts';

@@ -6,9 +6,11 @@
  * (Nyström kernel, principal angles, orthogonal Procrustes).
  */
 export * from './augmentation-graph.ts';
+export * from './block-graph.ts';
 export * from './conductance.ts';
 export * from './eigs.ts';
 export * from './graph.ts';
+export * from './group-masses.ts';
 export * from './knn.ts';
 export * from './knn-graph.ts';
 export * from './manifolds.ts';
