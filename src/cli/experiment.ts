@@ -28,7 +28,7 @@ import {
   runOneCell,
 } from '../experiments/index.ts';
 import { boolean, nonEmptyString, nullable, option, positiveInt } from '../options/index.ts';
-import { experimentFigures, experimentMarkdown } from '../report/experiment-report.ts';
+import { experimentFigures, experimentMarkdown, metricText } from '../report/experiment-report.ts';
 import { getNumThreads } from '../tensor/index.ts';
 import { type PretrainEvent, readSettingsFile } from '../train/index.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -100,9 +100,10 @@ function writeReport(dir: string, spec: ExperimentSpec, results: ExperimentResul
 }
 
 function printVerdicts(results: ExperimentResults): void {
-  if (results.claims.length === 0) return;
+  const verdicts = [...results.claims, ...(results.relations ?? [])];
+  if (verdicts.length === 0) return;
   console.log('\nverdicts:');
-  for (const c of results.claims) console.log(`  ${c.line}`);
+  for (const c of verdicts) console.log(`  ${c.line}`);
 }
 
 async function dryRun(file: ExperimentFile): Promise<void> {
@@ -220,7 +221,7 @@ async function runCommand(argv: string[]): Promise<void> {
           evaluation.reporter?.finish();
           evaluation.reporter = null;
           const m = Object.entries(e.result.metrics)
-            .map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`)
+            .map(([k, v]) => `${k} ${metricText(k, v)}`)
             .join(', ');
           console.log(`  ${e.skipped ? 'done before' : 'done'}: ${e.cell.id}: ${m}`);
         }
@@ -290,7 +291,7 @@ export async function experimentCommand(argv: string[]): Promise<void> {
     }
     console.log(
       `${id}: ${Object.entries(r.metrics)
-        .map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`)
+        .map(([k, v]) => `${k} ${metricText(k, v)}`)
         .join(', ')}`,
     );
     return;

@@ -6,6 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  BLOCK_TRANSFER_OPTIONS,
+  type BlockTransferOptions,
+  blockTransferCheck,
+} from '../experiments/theory/block-transfer.ts';
+import {
   CONNECTIVITY_OPTIONS,
   type ConnectivityOptions,
   connectivityCheck,
@@ -32,6 +37,7 @@ import {
 } from '../experiments/theory/separability.ts';
 import type { Schema } from '../options/index.ts';
 import {
+  blockTransferFigures,
   connectivityFigures,
   type Figures,
   learnedFigures,
@@ -195,6 +201,30 @@ const CHECKS: Record<string, TheoryCheck> = {
       return { result: r, figures: realFigures(r), table };
     },
   },
+  'block-transfer': {
+    help: 'a class × domain block graph: target accuracy of a source-fitted head on its exact embedding as α/γ crosses 1',
+    schema: BLOCK_TRANSFER_OPTIONS,
+    async run(options) {
+      const r = blockTransferCheck(options as BlockTransferOptions);
+      const table = formatTable(
+        ['α/γ', 'α', 'target', 'source', 'λ class', 'λ class×domain', 'gap λ_k − λ_{k+1}', 'eigenvalue error'],
+        r.rows.map((x) => [
+          String(x.ratio),
+          sci(x.alpha),
+          pct(x.accuracy),
+          pct(x.sourceAccuracy),
+          f4(x.classValue),
+          f4(x.classDomainValue),
+          sci(x.gap),
+          sci(x.eigenvalueError),
+        ]),
+      );
+      const { classes, domains, rho, beta, gamma, k } = r.settings;
+      const head = `C ${classes}, D ${domains}, ρ ${rho}, β ${beta}, γ ${gamma}, k ${k}; predicted: 100 % wherever α > γ (and β > γ)
+`;
+      return { result: r, figures: blockTransferFigures(r), table: head + table };
+    },
+  },
 };
 
 /**
@@ -219,7 +249,8 @@ function memoryNotice(name: string, check: TheoryCheck, options: Record<string, 
 }
 
 function usage(): string {
-  const rows = Object.entries(CHECKS).map(([name, c]) => `  ${name.padEnd(13)} ${c.help}`);
+  const width = Math.max(...Object.keys(CHECKS).map((n) => n.length)) + 1;
+  const rows = Object.entries(CHECKS).map(([name, c]) => `  ${name.padEnd(width)} ${c.help}`);
   return `usage: specl theory <check> [options] [--out DIR] [--json]\n\nchecks:\n${rows.join('\n')}\n\nspecl theory <check> --help for its options; every check writes <out>/<check>.json and SVG figures`;
 }
 

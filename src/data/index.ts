@@ -32,6 +32,26 @@ export {
   textureBackground,
   tintImages,
 } from './domain-shift.ts';
+export {
+  type DomainUnion,
+  domainMember,
+  formatShiftSpec,
+  formatUnionSpec,
+  isDomainUnion,
+  parseNumber,
+  parseOptionList,
+  parseShiftSpec,
+  parseUnionSpec,
+  resolveShiftSpec,
+  SHIFT_DEFAULTS,
+  SHIFT_KINDS,
+  type ShiftSpec,
+  shiftDataset,
+  splitSpec,
+  type UnionDomains,
+  type UnionSpec,
+  unionDatasets,
+} from './domain-spec.ts';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR, fashionMnist } from './fashion-mnist.ts';
 export { type IdxArray, readIdx } from './idx.ts';
 export { type DecodeOptions, type ImageFolderOptions, imageFolder, unlabeledFolder } from './image-folder.ts';
@@ -53,6 +73,22 @@ export { type IdxFiles, loadIdxDataset, loadIdxSplit, mnist } from './mnist.ts';
 export { type Normalization, normalizationStats } from './normalization.ts';
 export { normalizeImages } from './normalize-images.ts';
 export { DATASET_FORMS, DATASET_NAMES, type LoadDatasetOptions, loadDataset } from './registry.ts';
+export {
+  type BuiltInGrouping,
+  DEFAULT_GROUPINGS,
+  defaultGroupingKey,
+  formatSubpopSpec,
+  parseSubpopSpec,
+  resolveSubpopGrouping,
+  SUBPOP_PARTS,
+  type SubpopGrouping,
+  type SubpopOptions,
+  type SubpopPart,
+  type SubpopSpec,
+  type SubpopulationDataset,
+  type SubpopulationUnion,
+  subpopulationDataset,
+} from './subpopulation.ts';
 export { classCounts, drawPerClass, indicesByClass, subsetOf } from './subset.ts';
 export {
   type ArraysSource,

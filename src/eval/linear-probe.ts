@@ -54,6 +54,11 @@ export interface LinearProbeOptions extends ProbeOptions {
   testFeatures: Tensor;
   testLabels: Tensor;
   numClasses: number;
+  /**
+   * Further test sets the same fitted classifier is scored on (standardized with the train statistics): a
+   * target domain, held-out sub-classes. Their accuracies come back in `extraTop1`, in order.
+   */
+  extraTests?: readonly { features: Tensor; labels: Tensor }[];
 }
 
 export interface LinearProbeResult {
@@ -61,6 +66,8 @@ export interface LinearProbeResult {
   top1: number;
   /** Train top-1 accuracy in [0, 1]. */
   trainTop1: number;
+  /** Top-1 accuracy on each of `extraTests` (empty without them). */
+  extraTop1: number[];
   method: 'lbfgs' | 'sgd';
   /** The λ used (the chosen one with 'auto'). */
   l2: number;
@@ -107,6 +114,14 @@ export function linearProbe(o: LinearProbeOptions): LinearProbeResult {
     throw new Error(`linearProbe: testFeatures have ${o.testFeatures.size(1)} dimensions, trainFeatures ${d}`);
   checkLabels(o.trainLabels, n, o.numClasses, 'linearProbe (trainLabels)');
   checkLabels(o.testLabels, m, o.numClasses, 'linearProbe (testLabels)');
+  for (const [i, t] of (o.extraTests ?? []).entries()) {
+    const mi = checkFeatures(t.features, `extraTests[${i}].features`);
+    if (t.features.size(1) !== d)
+      throw new Error(
+        `linearProbe: extraTests[${i}].features have ${t.features.size(1)} dimensions, trainFeatures ${d}`,
+      );
+    checkLabels(t.labels, mi, o.numClasses, `linearProbe (extraTests[${i}].labels)`);
+  }
   const method = o.method ?? 'lbfgs';
   if (method !== 'lbfgs' && method !== 'sgd')
     throw new Error(`linearProbe: method must be 'lbfgs' or 'sgd', got '${String(method)}'`);
@@ -120,7 +135,17 @@ export function linearProbe(o: LinearProbeOptions): LinearProbeResult {
     l2 = o.l2 ?? 1e-4;
     if (!(Number.isFinite(l2) && l2 >= 0)) throw new Error(`linearProbe: l2 must be ≥ 0 or 'auto', got ${l2}`);
   }
-  const r = fitAndScore(o.trainFeatures, o.trainLabels, o.testFeatures, o.testLabels, o, method, l2, 'final');
+  const r = fitAndScore(
+    o.trainFeatures,
+    o.trainLabels,
+    o.testFeatures,
+    o.testLabels,
+    o,
+    method,
+    l2,
+    'final',
+    o.extraTests,
+  );
   return { ...r, method, l2, ...(validation ? { validation } : {}), seconds: (performance.now() - start) / 1000 };
 }
 
@@ -134,9 +159,11 @@ function fitAndScore(
   method: 'lbfgs' | 'sgd',
   l2: number,
   fit: ProbeFit,
+  extraTests: LinearProbeOptions['extraTests'] = [],
 ): {
   top1: number;
   trainTop1: number;
+  extraTop1: number[];
   iterations: number;
   maxIterations: number;
   loss: number;
@@ -160,6 +187,7 @@ function fitAndScore(
     const s = fitStandardizer(xTrain);
     const train = s.apply(xTrain);
     const test = s.apply(xTest);
+    const extra = extraTests.map((t) => s.apply(t.features));
     s.dispose();
     let model: LinearClassifier;
     let iterations: number;
@@ -224,6 +252,7 @@ function fitAndScore(
       return {
         top1: accuracy(model.predict(test), yTest),
         trainTop1: accuracy(model.predict(train), yTrain),
+        extraTop1: extraTests.map((t, i) => accuracy(model.predict(extra[i] as Tensor), t.labels)),
         iterations,
         maxIterations,
         loss,
@@ -272,7 +301,7 @@ function bestL2(scores: { l2: number; top1: number }[]): number {
   return best.l2;
 }
 
-function checkFeatures(x: Tensor, field: 'trainFeatures' | 'testFeatures'): number {
+function checkFeatures(x: Tensor, field: string): number {
   if (x.ndim !== 2) throw new Error(`linearProbe: ${field} must be N×d, got shape [${x.shape}]`);
   if (x.size(0) === 0) {
     const split =

@@ -6,8 +6,8 @@
  * whatever order and wherever they ran (results hold no timings).
  */
 import type { CellResult } from './cell.ts';
-import { type Cell, type ExperimentSpec, measuredMetrics, type Selector } from './grid.ts';
-import { formatSpread, pairedDifference, type Spread, spread } from './stats.ts';
+import { type Cell, type ExperimentSpec, measuredMetrics, type Relation, type Selector } from './grid.ts';
+import { formatSpread, pairedDifference, type Spread, spearman, spread } from './stats.ts';
 
 /** One metric over the seeds of a group: the values by seed and their spread. */
 export interface MetricSpread extends Spread {
@@ -34,6 +34,15 @@ export interface ClaimResult {
   line: string;
 }
 
+export interface RelationResult extends Relation {
+  /** One point per group of cells with both metrics: their means over seeds. */
+  points: { labels: Record<string, string>; x: number; y: number }[];
+  /** Spearman's ρ_s over the points, with its 95 % interval (null with fewer than 4 points). */
+  spearman: { n: number; rho: number; low: number | null; high: number | null } | null;
+  verdict: Verdict;
+  line: string;
+}
+
 export interface ExperimentResults {
   experiment: string;
   description: string;
@@ -51,6 +60,7 @@ export interface ExperimentResults {
   }[];
   groups: GroupResult[];
   claims: ClaimResult[];
+  relations: RelationResult[];
   /** Cells of the grid that have not finished (results are over the rest). */
   missing: string[];
 }
@@ -172,7 +182,11 @@ export function aggregate(
       };
     const verdict = verdictOf(difference, c.expect);
     const gap = isGap(spec, c.metric);
-    const f = (s: Spread) => formatSpread(s, { scale: 100, digits: 2, unit: gap ? ' %' : ' points' });
+    // One seed: the value alone (the seed count follows in brackets).
+    const f = (s: Spread) =>
+      s.n === 1
+        ? `${(s.mean * 100).toFixed(2)}${gap ? ' %' : ' points'}`
+        : formatSpread(s, { scale: 100, digits: 2, unit: gap ? ' %' : ' points' });
     const interval =
       difference.n > 1
         ? `, 95 % interval [${(difference.low * 100).toFixed(2)}, ${(difference.high * 100).toFixed(2)}]`
@@ -204,6 +218,45 @@ export function aggregate(
     })),
     groups,
     claims,
+    relations: (spec.relations ?? []).map((r) => relationResult(r, groups)),
     missing: grid.filter((c) => !done.has(c.id)).map((c) => c.id),
   };
+}
+
+/** A relation's points, Spearman's ρ_s and the verdict from its interval (see `Relation`). */
+function relationResult(r: Relation, groups: GroupResult[]): RelationResult {
+  const points = groups
+    .filter((g) => g.metrics[r.x] && g.metrics[r.y])
+    .map((g) => ({
+      labels: g.labels,
+      x: (g.metrics[r.x] as MetricSpread).mean,
+      y: (g.metrics[r.y] as MetricSpread).mean,
+    }));
+  const expected = r.expect === 'increasing' ? '> 0' : '< 0';
+  if (points.length < 2)
+    return {
+      ...r,
+      points,
+      spearman: null,
+      verdict: 'not measured',
+      line: `${r.text}: not measured yet (${points.length} group${points.length === 1 ? '' : 's'} with both ${r.x} and ${r.y})`,
+    };
+  const s = spearman(
+    points.map((p) => p.x),
+    points.map((p) => p.y),
+  );
+  let verdict: Verdict = 'inconclusive';
+  if (s.low !== null && s.high !== null) {
+    const sign = r.expect === 'increasing' ? 1 : -1;
+    if (sign * s.low > 0 && sign * s.high > 0) verdict = 'holds';
+    else if (sign * s.low < 0 && sign * s.high < 0) verdict = 'does not hold';
+  }
+  const interval =
+    s.low === null || s.high === null
+      ? '; no interval below 4 groups'
+      : `, 95 % interval [${s.low.toFixed(2)}, ${s.high.toFixed(2)}] (Fisher z, se 1.03/√(n − 3))`;
+  const line =
+    `${r.text}: Spearman ρ_s(${r.x}, ${r.y}) = ${Number.isFinite(s.rho) ? s.rho.toFixed(2) : 'undefined (a constant metric)'} ` +
+    `over ${s.n} groups (means over seeds)${interval}; expected ${expected}: ${verdict}`;
+  return { ...r, points, spearman: s, verdict, line };
 }

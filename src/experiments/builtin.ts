@@ -5,31 +5,12 @@
  * measured and how long it took.
  */
 import { OptionError } from '../options/index.ts';
+import { type Builtin, claim, QUICK_SUBSET, QUIET } from './builtin-parts.ts';
+import { TRANSFER_BUILTINS } from './builtin-transfer.ts';
 import { type ExperimentSpec, specFrom } from './grid.ts';
-
-/** The `--quick` grids evaluate on 200 training and 100 test images per class (the default grids: the full splits). */
-const QUICK_SUBSET = { trainPerClass: 200, testPerClass: 100 };
 
 /** The imbalance grid's balanced probe sets (MNIST's smallest test class has 892 images). */
 const IMBALANCE_SUBSET = { trainPerClass: 1000, testPerClass: 800 };
-
-/** The settings every built-in cell shares: the cell's own evaluation replaces the run's, no monitor. */
-const QUIET = { evaluate: false, monitor: { enabled: false } };
-
-interface Builtin {
-  summary: string;
-  full: object;
-  quick: object;
-}
-
-/** A claim: metric of the selection a against b, a − b expected above 0 (or below, with 'a<b'). */
-const claim = (text: string, metric: string, a: object, b: object, expect: 'a>b' | 'a<b' = 'a>b') => ({
-  text,
-  metric,
-  a,
-  b,
-  expect,
-});
 
 const methodAxis = (methods: (string | object)[]) => ({ name: 'method', values: methods });
 
@@ -378,6 +359,7 @@ const BUILTINS: Record<string, Builtin> = {
       report: { x: 'k', logX: true },
     },
   },
+  ...TRANSFER_BUILTINS,
 };
 
 /** The built-in experiments' names and one-line summaries. */

@@ -9,17 +9,19 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LabeledDataset, labeledSubset, loadDataset } from '../data/index.ts';
+import { domainMember, isDomainUnion, type LabeledDataset, labeledSubset, loadDataset } from '../data/index.ts';
 import {
   type EvalProgress,
   evaluateFeatures,
   extractFeatures,
+  linearProbe,
   type PixelNormalization,
   rawPixelFeatures,
 } from '../eval/index.ts';
 import type { ImageEncoder } from '../nn/index.ts';
-import { Generator, type Tensor, tidy } from '../tensor/index.ts';
+import { cat, Generator, ones, randperm, type Tensor, tidy, zeros } from '../tensor/index.ts';
 import {
+  type AugmentConfig,
   createEncoder,
   dataFacts,
   loadRunConfig,
@@ -30,9 +32,11 @@ import {
   RunFolder,
   resolvePretrainConfig,
   resume,
+  viewPipeline,
 } from '../train/index.ts';
 import { writeJsonAtomic } from '../util/atomic-write.ts';
-import { type Cell, type CellEvaluation, measuredMetrics, transferTargets } from './grid.ts';
+import { domainConnectivity } from './domain-connectivity.ts';
+import { type Cell, type CellEvaluation, type DOMAIN_METRICS, measuredMetrics, transferTargets } from './grid.ts';
 
 /** What `cell.json` holds. */
 export interface CellResult {
@@ -123,6 +127,7 @@ export async function runCell(
   const t0 = performance.now();
   let encoder: ImageEncoder | null = null;
   let norm: PixelNormalization;
+  let augment: AugmentConfig | undefined;
   let steps = 0;
   let trainSeconds = 0;
   if (cell.kind === 'run') {
@@ -132,6 +137,7 @@ export async function runCell(
       const loaded = loadRunEncoder(dir);
       encoder = loaded.encoder;
       norm = loaded.config.augment;
+      augment = loaded.config.augment;
     } else {
       const r = existsSync(folder.configPath)
         ? await resume(dir, { data, signal: control.signal, onEvent: control.onEvent })
@@ -143,7 +149,8 @@ export async function runCell(
       }
       // The trained encoder in memory holds the weights just saved in encoder.safetensors.
       encoder = r.encoder;
-      norm = loadRunConfig(dir).augment;
+      augment = loadRunConfig(dir).augment;
+      norm = augment;
     }
     const summary = folder.readSummary<{ steps: number; seconds: number }>();
     steps = summary?.steps ?? 0;
@@ -152,12 +159,16 @@ export async function runCell(
     mkdirSync(dir, { recursive: true });
     const config = cellConfigOn(cell, data);
     norm = config.augment;
+    augment = config.augment;
     if (cell.kind === 'random') encoder = createEncoder(config.encoder, new Generator(cell.seed));
   }
   const t1 = performance.now();
   let metrics: Record<string, number>;
   try {
-    metrics = await evaluateCell(encoder, norm, data, evaluation, datasets, control.onProgress, datasetOf(cell));
+    metrics = await evaluateCell(encoder, norm, data, evaluation, datasets, control.onProgress, datasetOf(cell), {
+      augment: augment as AugmentConfig,
+      seed: cell.seed,
+    });
   } finally {
     encoder?.dispose();
   }
@@ -212,6 +223,8 @@ export async function evaluateCell(
   onProgress?: (e: EvalProgress) => void,
   /** The dataset spec the cell names (what evaluation.transfer maps from); default data.name. */
   spec: string = data.name,
+  /** The cell's augmentation and seed, for `e.connectivity`. */
+  cell?: { augment: AugmentConfig; seed: number },
 ): Promise<Record<string, number>> {
   const metrics: Record<string, number> = {};
   const on = async (whole: LabeledDataset, suffix: string, full: boolean) => {
@@ -255,7 +268,17 @@ export async function evaluateCell(
       f.test.dispose();
     }
   };
-  await on(e.dataset === null ? data : await datasets.get(e.dataset), '', true);
+  const own = e.dataset === null ? data : await datasets.get(e.dataset);
+  if (e.probe || e.knn || e.labelEfficiency) await on(own, '', true);
+  if (e.domains) Object.assign(metrics, domainTransfer(encoder, norm, own, e.subset, onProgress));
+  if (e.connectivity) {
+    if (!cell) throw new Error('evaluateCell: evaluation.connectivity needs the cell’s augmentation and seed');
+    if (!isDomainUnion(own))
+      throw new Error(
+        `experiment: evaluation.connectivity needs cells on a dataset with domains (union:SOURCE+TARGET, subpop:…), got ${own.name}`,
+      );
+    Object.assign(metrics, domainConnectivity(own, viewPipeline(cell.augment, own), e.connectivity, cell.seed));
+  }
   for (const t of transferTargets(e, spec)) await on(await datasets.get(t.dataset), t.suffix, false);
   // Every metric named, in order (a missing one is a bug here, not a silent gap in a table).
   const ordered: Record<string, number> = {};
@@ -283,5 +306,74 @@ export function evaluationSubset(d: LabeledDataset, s: NonNullable<CellEvaluatio
   } catch (e) {
     for (const t of [train.images, train.labels]) t.dispose();
     throw e;
+  }
+}
+
+/** Images per domain the domain classifier is fitted on (and at most scored on): enough for a stable accuracy. */
+const DOMAIN_PROBE_IMAGES = { train: 5000, test: 2000 };
+
+/**
+ * `source`, `target` and `domain` (see CellEvaluation.domains) of one encoder
+ * (or raw pixels) on a dataset with domains: member 0 is the source, member 1
+ * the target. The class probe is one L-BFGS fit on the source training
+ * features, scored on both test sets; the domain classifier is a linear probe
+ * with domain labels on the first equal numbers of images of a seeded
+ * shuffle of each member (DOMAIN_PROBE_IMAGES), its accuracy on as many
+ * test images of each.
+ */
+export function domainTransfer(
+  encoder: ImageEncoder | null,
+  norm: PixelNormalization,
+  data: LabeledDataset,
+  subset: CellEvaluation['subset'],
+  onProgress?: (e: EvalProgress) => void,
+): Record<(typeof DOMAIN_METRICS)[number], number> {
+  if (!isDomainUnion(data) || data.domains.names.length < 2)
+    throw new Error(
+      `experiment: evaluation.domains needs cells on a dataset with domains (union:SOURCE+TARGET, subpop:…), got ${data.name}`,
+    );
+  const parts: LabeledDataset[] = [];
+  const feats: Tensor[] = [];
+  try {
+    for (const i of [0, 1]) {
+      const m = domainMember(data, i);
+      parts.push(m);
+      if (subset) parts.push(evaluationSubset(m, subset));
+    }
+    const [source, target] = subset ? [parts[1], parts[3]] : [parts[0], parts[1]];
+    const s = featuresOf(encoder, norm, source as LabeledDataset, onProgress);
+    feats.push(s.train, s.test);
+    const t = featuresOf(encoder, norm, target as LabeledDataset, onProgress);
+    feats.push(t.train, t.test);
+    const src = source as LabeledDataset;
+    const tgt = target as LabeledDataset;
+    const probe = linearProbe({
+      trainFeatures: s.train,
+      trainLabels: src.train.labels,
+      testFeatures: s.test,
+      testLabels: src.test.labels,
+      extraTests: [{ features: t.test, labels: tgt.test.labels }],
+      numClasses: data.classes.length,
+      onProgress,
+    });
+    const domain = tidy(() => {
+      const take = (x: Tensor, n: number, seed: number) =>
+        x.indexSelect(0, randperm(x.size(0), { generator: new Generator(seed) }).narrow(0, 0, n));
+      const nTrain = Math.min(s.train.size(0), t.train.size(0), DOMAIN_PROBE_IMAGES.train);
+      const nTest = Math.min(s.test.size(0), t.test.size(0), DOMAIN_PROBE_IMAGES.test);
+      const labels = (n: number) => cat([zeros([n], { dtype: 'int64' }), ones([n], { dtype: 'int64' })], 0);
+      return linearProbe({
+        trainFeatures: cat([take(s.train, nTrain, 1), take(t.train, nTrain, 2)], 0),
+        trainLabels: labels(nTrain),
+        testFeatures: cat([take(s.test, nTest, 3), take(t.test, nTest, 4)], 0),
+        testLabels: labels(nTest),
+        numClasses: 2,
+        onProgress,
+      }).top1;
+    });
+    return { source: probe.top1, target: probe.extraTop1[0] as number, domain };
+  } finally {
+    for (const f of feats) f.dispose();
+    for (const d of parts) for (const sp of [d.train, d.test]) for (const x of [sp.images, sp.labels]) x.dispose();
   }
 }

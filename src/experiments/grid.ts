@@ -9,6 +9,7 @@
  */
 import { isPlainObject, OptionError, setPath, show } from '../options/index.ts';
 import type { PretrainSettings } from '../train/index.ts';
+import { CONNECTIVITY_METRICS, type ConnectivitySettings, DEFAULT_CONNECTIVITY } from './domain-connectivity.ts';
 
 /** One value of an axis: its label (in cell names and tables) and the overrides it sets. */
 export interface AxisValue {
@@ -48,6 +49,26 @@ export interface CellEvaluation {
    */
   dataset: string | null;
   /**
+   * Transfer across domains (Shen et al. 2022; HaoChen et al. 2022), for
+   * cells on a dataset with domains (`union:SOURCE+TARGET`, `subpop:…`; or
+   * `dataset` when set): a linear probe fitted on the labeled source
+   * training images (member 0) and scored on the source test images
+   * (metric `source`) and on the target test images (member 1, `target`);
+   * and a linear domain classifier on the same frozen features, fitted on
+   * equal numbers of source and target training images and scored on equal
+   * numbers of test images (`domain`: 0.5 when the domains are
+   * indistinguishable, 1 when they are apart — "not collapse").
+   */
+  domains: boolean;
+  /**
+   * The graph connectivity that explains domain transfer (Shen et al. 2022),
+   * for cells on a dataset with domains, under the cell's own augmentation:
+   * ρ, α, β, γ of the positive-pair graph of a seeded sample of training
+   * images, (α − γ)/(α + γ), and the distinguishing classifiers' dist-α,
+   * dist-β, dist-γ (see domain-connectivity.ts); null: not measured.
+   */
+  connectivity: ConnectivitySettings | null;
+  /**
    * Evaluate on a balanced seeded subset instead of the full splits (quick
    * looks, the `--quick` grids): this many images per class of each
    * dataset's training and test split. null: the full splits (the protocol).
@@ -81,6 +102,19 @@ export interface Claim {
   expect: 'a>b' | 'a<b';
 }
 
+/**
+ * A relation the experiment tests across its groups of cells (each axis
+ * combination, averaged over seeds): that metric `y` rises (or falls) with
+ * metric `x`, by Spearman's rank correlation ρ_s over the groups; it holds
+ * when the 95 % interval of ρ_s lies on the `expect` side of 0.
+ */
+export interface Relation {
+  text: string;
+  x: string;
+  y: string;
+  expect: 'increasing' | 'decreasing';
+}
+
 /** How results.md and the figures lay the grid out. */
 export interface ReportLayout {
   /** The axis along the x-axis of the figures (default: the first axis with more than one value). */
@@ -104,6 +138,8 @@ export interface ExperimentSpec {
   evaluation: CellEvaluation;
   derived: DerivedGap[];
   claims: Claim[];
+  /** Relations between two metrics across the groups (absent when none). */
+  relations?: Relation[];
   report: ReportLayout;
 }
 
@@ -176,7 +212,18 @@ const fail = (where: string, key: string, expect: string, got: unknown): never =
   throw new OptionError(`${where}: ${key} must be ${expect}, got ${show(got)}`);
 };
 
-const TOP_KEYS = ['name', 'description', 'base', 'axes', 'seeds', 'evaluation', 'derived', 'claims', 'report'];
+const TOP_KEYS = [
+  'name',
+  'description',
+  'base',
+  'axes',
+  'seeds',
+  'evaluation',
+  'derived',
+  'claims',
+  'relations',
+  'report',
+];
 
 function axisFrom(raw: unknown, i: number, where: string): Axis {
   const at = `axes[${i}]`;
@@ -225,18 +272,49 @@ function axisFrom(raw: unknown, i: number, where: string): Axis {
   return { name, values };
 }
 
+const EVALUATION_KEYS = ['probe', 'knn', 'labelEfficiency', 'transfer', 'subset', 'dataset', 'domains', 'connectivity'];
+
+/** `evaluation.connectivity`: false/null (off), true (the defaults) or a mapping of some of its settings. */
+function connectivityFrom(raw: unknown, where: string): ConnectivitySettings | null {
+  if (raw === undefined || raw === null || raw === false) return null;
+  if (raw === true) return { ...DEFAULT_CONNECTIVITY };
+  if (!isPlainObject(raw))
+    return fail(
+      where,
+      'evaluation.connectivity',
+      `true, false or a mapping of ${Object.keys(DEFAULT_CONNECTIVITY).join(', ')}`,
+      raw,
+    );
+  const out = { ...DEFAULT_CONNECTIVITY };
+  const min: Record<keyof ConnectivitySettings, number> = {
+    imagesPerGroup: 2,
+    augmentations: 2,
+    k: 1,
+    pairsPerKind: 1,
+  };
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(k in DEFAULT_CONNECTIVITY))
+      fail(
+        where,
+        `evaluation.connectivity.${k}`,
+        `absent (the settings are ${Object.keys(DEFAULT_CONNECTIVITY).join(', ')})`,
+        v,
+      );
+    const key = k as keyof ConnectivitySettings;
+    if (!Number.isSafeInteger(v) || (v as number) < min[key])
+      fail(where, `evaluation.connectivity.${k}`, `an integer ≥ ${min[key]}`, v);
+    out[key] = v as number;
+  }
+  return out;
+}
+
 function evaluationFrom(raw: unknown, where: string): CellEvaluation {
   const e = raw === undefined ? {} : raw;
   if (!isPlainObject(e)) return fail(where, 'evaluation', 'a mapping {probe, knn, labelEfficiency, transfer}', raw);
   const o = e as Record<string, unknown>;
   for (const k of Object.keys(o))
-    if (!['probe', 'knn', 'labelEfficiency', 'transfer', 'subset', 'dataset'].includes(k))
-      fail(
-        where,
-        `evaluation.${k}`,
-        'absent (evaluation has probe, knn, labelEfficiency, transfer, subset, dataset)',
-        o[k],
-      );
+    if (!EVALUATION_KEYS.includes(k))
+      fail(where, `evaluation.${k}`, `absent (evaluation has ${EVALUATION_KEYS.join(', ')})`, o[k]);
   const bool = (k: string, d: boolean) => {
     const v = o[k] ?? d;
     if (typeof v !== 'boolean') fail(where, `evaluation.${k}`, 'true or false', v);
@@ -284,16 +362,20 @@ function evaluationFrom(raw: unknown, where: string): CellEvaluation {
       "null (each cell's own dataset) or a dataset spec such as two-part-probe:mnist",
       dataset,
     );
+  const domains = bool('domains', false);
+  const connectivity = connectivityFrom(o.connectivity, where);
   const out = {
     dataset: dataset as string | null,
     subset,
-    probe: bool('probe', true),
+    probe: bool('probe', !domains),
     knn: bool('knn', false),
     labelEfficiency,
     transfer: transfer as CellEvaluation['transfer'],
+    domains,
+    connectivity,
   };
-  if (!out.probe && !out.knn && !labelEfficiency)
-    fail(where, 'evaluation', 'at least one of probe, knn and labelEfficiency', raw);
+  if (!out.probe && !out.knn && !labelEfficiency && !domains && !connectivity)
+    fail(where, 'evaluation', 'at least one of probe, knn, labelEfficiency, domains and connectivity', raw);
   return out;
 }
 
@@ -380,6 +462,22 @@ export function specFrom(raw: unknown, where: string): ExperimentSpec {
       expect: o.expect as Claim['expect'],
     };
   });
+  const relationsRaw = r.relations ?? [];
+  if (!Array.isArray(relationsRaw)) fail(where, 'relations', 'a list of relations {text, x, y, expect}', relationsRaw);
+  const relations = (relationsRaw as unknown[]).map((c, i): Relation => {
+    const at = `relations[${i}]`;
+    if (!isPlainObject(c)) return fail(where, at, 'a mapping {text, x, y, expect}', c);
+    const o = c as Record<string, unknown>;
+    for (const k of Object.keys(o))
+      if (!['text', 'x', 'y', 'expect'].includes(k))
+        fail(where, `${at}.${k}`, 'absent (a relation has text, x, y, expect)', o[k]);
+    if (typeof o.text !== 'string' || o.text === '') fail(where, `${at}.text`, 'the relation in words', o.text);
+    for (const k of ['x', 'y'] as const)
+      if (typeof o[k] !== 'string') fail(where, `${at}.${k}`, 'the name of a metric', o[k]);
+    if (o.expect !== 'increasing' && o.expect !== 'decreasing')
+      fail(where, `${at}.expect`, "'increasing' or 'decreasing'", o.expect);
+    return { text: o.text as string, x: o.x as string, y: o.y as string, expect: o.expect as Relation['expect'] };
+  });
   const rep = r.report ?? {};
   if (!isPlainObject(rep)) fail(where, 'report', 'a mapping {x, series, metrics, logX}', rep);
   const ro = rep as Record<string, unknown>;
@@ -398,6 +496,7 @@ export function specFrom(raw: unknown, where: string): ExperimentSpec {
     evaluation: evaluationFrom(r.evaluation, where),
     derived,
     claims,
+    ...(relations.length > 0 ? { relations } : {}),
     report: ro as ReportLayout,
   };
   if (!Array.isArray(spec.evaluation.transfer) && Object.keys(spec.evaluation.transfer).length > 0)
@@ -422,6 +521,9 @@ export function specFrom(raw: unknown, where: string): ExperimentSpec {
       );
   for (const [i, c] of claims.entries())
     if (!metrics.has(c.metric)) fail(where, `claims[${i}].metric`, `a metric (${[...metrics].join(', ')})`, c.metric);
+  for (const [i, c] of relations.entries())
+    for (const k of ['x', 'y'] as const)
+      if (!metrics.has(c[k])) fail(where, `relations[${i}].${k}`, `a metric (${[...metrics].join(', ')})`, c[k]);
   return spec;
 }
 
@@ -431,12 +533,17 @@ export function measuredMetrics(e: CellEvaluation): string[] {
   if (e.probe) out.push('probe');
   if (e.knn) out.push('knn');
   for (const m of e.labelEfficiency?.perClass ?? []) out.push(`probe@${m}`);
+  if (e.domains) out.push(...DOMAIN_METRICS);
+  if (e.connectivity) out.push(...CONNECTIVITY_METRICS);
   for (const d of transferNames(e)) {
     if (e.probe) out.push(`probe:${d}`);
     if (e.knn) out.push(`knn:${d}`);
   }
   return out;
 }
+
+/** The metrics of `evaluation.domains`: source and target accuracy of the source-fitted probe, domain separability. */
+export const DOMAIN_METRICS = ['source', 'target', 'domain'] as const;
 
 /** The names transfer metrics carry: each listed dataset, or `transfer` for a mapping. */
 export const transferNames = (e: CellEvaluation): string[] =>

@@ -64,6 +64,14 @@ export function readExperiment(dir: string): ExperimentFile {
   // Fields added since version 1 was first written take their defaults (in the order specFrom writes them).
   if (f.spec.evaluation && !('dataset' in f.spec.evaluation))
     f.spec.evaluation = { dataset: null, ...(f.spec.evaluation as Omit<CellEvaluation, 'dataset'>) };
+  // …and those appended since, in that order.
+  const later: [keyof CellEvaluation, unknown][] = [
+    ['domains', false],
+    ['connectivity', null],
+  ];
+  if (f.spec.evaluation)
+    for (const [k, v] of later)
+      if (!(k in f.spec.evaluation)) (f.spec.evaluation as unknown as Record<string, unknown>)[k] = v;
   return f;
 }
 

@@ -123,6 +123,60 @@ export function pairedDifference(
   return { ...spread(seeds.map((s) => (a.get(s) as number) - (b.get(s) as number))), seeds };
 }
 
+/** Ranks 1…n of `xs`, ties given the mean of the ranks they span. */
+export function ranks(xs: readonly number[]): number[] {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(xs.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (
+      j + 1 < order.length &&
+      (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]
+    )
+      j++;
+    for (let k = i; k <= j; k++) out[(order[k] as readonly [number, number])[1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * Spearman's rank correlation ρ_s of paired measurements (the Pearson
+ * correlation of their ranks, ties at mean ranks) and its 95 % interval from
+ * Fisher's z = atanh ρ_s with the standard error 1.03/√(n − 3) of Fieller,
+ * Hartley and Pearson (Biometrika 1957): tanh(z ± 1.96·se). Needs n ≥ 4
+ * pairs for the interval (null below); ρ_s is NaN when either variable is
+ * constant.
+ */
+export function spearman(
+  x: readonly number[],
+  y: readonly number[],
+): { n: number; rho: number; low: number | null; high: number | null } {
+  if (x.length !== y.length) throw new Error(`spearman: ${x.length} x values for ${y.length} y values`);
+  const n = x.length;
+  if (n < 2) throw new Error(`spearman: needs at least 2 pairs, got ${n}`);
+  for (const [i, v] of [...x, ...y].entries())
+    if (!Number.isFinite(v)) throw new Error(`spearman: value ${i} is not a finite number (${v})`);
+  const rx = ranks(x);
+  const ry = ranks(y);
+  const m = (n + 1) / 2;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = (rx[i] as number) - m;
+    const b = (ry[i] as number) - m;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  const rho = sxy / Math.sqrt(sxx * syy);
+  if (n < 4 || !Number.isFinite(rho)) return { n, rho, low: null, high: null };
+  const z = Math.atanh(rho);
+  const half = (1.959963984540054 * 1.03) / Math.sqrt(n - 3);
+  return { n, rho, low: Math.tanh(z - half), high: Math.tanh(z + half) };
+}
+
 /**
  * "0.81 ± 0.30" style: the mean and its 95 % half-width, in `scale` units
  * (100 for percentages) with `digits` decimals; one measurement shows just

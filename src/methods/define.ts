@@ -83,6 +83,8 @@ export interface MethodSpec<O> {
   views?: number;
   /** Whether batches must carry labels (default false). */
   needsLabels?: boolean;
+  /** Whether the labels also carry the domain, ℓ = class + K·domain (default false; implies needsLabels). */
+  needsDomains?: boolean;
   /**
    * Whether `forward` honours per-example weights (`MethodBatch.weights`,
    * through `exampleWeights`), which rwSAM needs (default false: a batch
@@ -104,6 +106,7 @@ export interface MethodDefinition {
   readonly logs: readonly string[];
   readonly views: number;
   readonly needsLabels: boolean;
+  readonly needsDomains: boolean;
   /** Whether its loss takes per-example weights (`MethodBatch.weights`, rwSAM). */
   readonly weightedLoss: boolean;
   /** The default batch size for an encoder of `scale`. */
@@ -147,7 +150,8 @@ export function defineMethod<O>(spec: MethodSpec<O>): MethodDefinition {
     recipe: Object.freeze({ ...spec.recipe }),
     logs: spec.logs ?? [],
     views: spec.views ?? 2,
-    needsLabels: spec.needsLabels ?? false,
+    needsLabels: (spec.needsLabels ?? false) || (spec.needsDomains ?? false),
+    needsDomains: spec.needsDomains ?? false,
     weightedLoss: spec.weightedLoss ?? false,
     batchSize(scale) {
       isSmallScale(scale);
@@ -166,7 +170,8 @@ export function defineMethod<O>(spec: MethodSpec<O>): MethodDefinition {
         name,
         config,
         views: spec.views ?? 2,
-        needsLabels: spec.needsLabels ?? false,
+        needsLabels: (spec.needsLabels ?? false) || (spec.needsDomains ?? false),
+        needsDomains: spec.needsDomains ?? false,
         weightedLoss,
         heads,
         // one scope per step: the loss's temporaries are freed when the trainer's step scope ends

@@ -1,6 +1,7 @@
 /** Pretraining methods: spectral contrastive learning, its peers and the supervised baseline; losses and heads. */
 export * from './barlow-twins.ts';
 export * from './byol.ts';
+export * from './dann.ts';
 export * from './define.ts';
 export * from './ema.ts';
 export * from './heads.ts';

@@ -19,7 +19,8 @@ export type MethodName =
   | 'swav'
   | 'barlowtwins'
   | 'vicreg'
-  | 'supervised';
+  | 'supervised'
+  | 'dann';
 
 /** JSON options of a method: its name plus its hyper-parameters (resolved defaults included). */
 export interface MethodConfig {
@@ -42,7 +43,10 @@ export interface MethodContext {
  */
 export type ExampleWeighting = (features: Tensor) => Tensor;
 
-/** One training batch: `views[v]` is float32 B×C×H×W; labels only for methods that need them. */
+/**
+ * One training batch: `views[v]` is float32 B×C×H×W; labels only for methods that need them (class +
+ * numClasses·domain for methods with `needsDomains`).
+ */
 export interface MethodBatch {
   views: Tensor[];
   labels: Tensor | null;
@@ -77,6 +81,11 @@ export interface Method {
   readonly views: number;
   /** Whether batches must carry labels. */
   readonly needsLabels: boolean;
+  /**
+   * Whether the labels also carry each image's domain, as ℓ = class + numClasses·domain (DANN): the trainer
+   * then needs a dataset with domains (a union or a subpopulation set).
+   */
+  readonly needsDomains: boolean;
   /** Whether its loss takes per-example weights (`MethodBatch.weights`, rwSAM). */
   readonly weightedLoss: boolean;
   /** Trainable modules besides the encoder, as one module (checkpointed with it). */
@@ -103,4 +112,6 @@ export interface MethodDeps {
   generator?: Generator;
   /** Classes, for the supervised baseline. */
   numClasses?: number;
+  /** Domains of the dataset (members of a union), for methods with `needsDomains`. */
+  numDomains?: number;
 }

@@ -3,6 +3,7 @@ import type { EncoderScale } from '../nn/index.ts';
 import { didYouMean, OptionError } from '../options/index.ts';
 import { barlowTwins } from './barlow-twins.ts';
 import { byol } from './byol.ts';
+import { dann } from './dann.ts';
 import type { MethodDefinition } from './define.ts';
 import type { Method, MethodConfig, MethodDeps, MethodName } from './method.ts';
 import { mocov2 } from './mocov2.ts';
@@ -23,6 +24,7 @@ const METHODS: Record<MethodName, MethodDefinition> = {
   barlowtwins: barlowTwins,
   vicreg,
   supervised,
+  dann,
 };
 
 /** Every method specl implements, spectral first. */

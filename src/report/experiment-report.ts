@@ -5,24 +5,35 @@
  * the 95 % interval as error bars where there are seeds to give one).
  */
 import type { ExperimentResults, GroupResult, MetricSpread } from '../experiments/aggregate.ts';
+import { GRAPH_METRICS } from '../experiments/domain-connectivity.ts';
 import type { ReportLayout } from '../experiments/grid.ts';
 import { type LineSeries, lineChart } from './svg/index.ts';
 
 /** File name → SVG document. */
 export type ExperimentFigures = Record<string, string>;
 
-/** A fraction as a percentage with two decimals (accuracies and relative gaps alike). */
-const pctOf = (x: number) => `${(x * 100).toFixed(2)}`;
+/** How a metric is shown: accuracies and relative gaps as percentages with two decimals, graph quantities as they are. */
+const scaleOf = (metric: string) =>
+  GRAPH_METRICS.has(metric) ? { k: 1, digits: 4, unit: '' } : { k: 100, digits: 2, unit: ' (%)' };
 
-function cellText(m: MetricSpread | undefined): string {
+const shownValue = (metric: string, x: number) => {
+  const s = scaleOf(metric);
+  return (x * s.k).toFixed(s.digits);
+};
+
+/** One metric's value as the CLI prints it: `98.21%` for an accuracy, `0.0312` for a graph quantity. */
+export const metricText = (metric: string, x: number): string =>
+  GRAPH_METRICS.has(metric) ? shownValue(metric, x) : `${shownValue(metric, x)}%`;
+
+function cellText(metric: string, m: MetricSpread | undefined): string {
   if (!m) return '—';
-  if (m.n === 1) return `${pctOf(m.mean)}`;
-  return `${pctOf(m.mean)} ± ${pctOf(m.sd)}`;
+  if (m.n === 1) return shownValue(metric, m.mean);
+  return `${shownValue(metric, m.mean)} ± ${shownValue(metric, m.sd)}`;
 }
 
-function intervalText(m: MetricSpread | undefined): string {
+function intervalText(metric: string, m: MetricSpread | undefined): string {
   if (!m || m.n < 2) return '—';
-  return `[${pctOf(m.low)}, ${pctOf(m.high)}]`;
+  return `[${shownValue(metric, m.low)}, ${shownValue(metric, m.high)}]`;
 }
 
 const markdownTable = (header: string[], rows: string[][]): string =>
@@ -52,8 +63,8 @@ export function experimentMarkdown(r: ExperimentResults): string {
     `Grid: ${r.axes.map((a) => `${a.name} ∈ {${a.labels.join(', ')}}`).join(' × ')} × seeds {${r.seeds.join(', ')}}` +
       ` = ${n} cells; ${r.cells.length} finished.`,
     '',
-    'Each table: the mean ± sample sd over seeds (in %), and the 95 % interval of the mean (Student t); ' +
-      'one seed gives the value alone.',
+    'Each table: the mean ± sample sd over seeds (accuracies and gaps in %), and the 95 % interval of the mean ' +
+      '(Student t); one seed gives the value alone.',
     '',
   );
   for (const metric of r.metrics) {
@@ -61,16 +72,22 @@ export function experimentMarkdown(r: ExperimentResults): string {
       .filter((g) => g.metrics[metric])
       .map((g: GroupResult) => [
         ...axes.map((a) => g.labels[a] ?? ''),
-        cellText(g.metrics[metric]),
-        intervalText(g.metrics[metric]),
+        cellText(metric, g.metrics[metric]),
+        intervalText(metric, g.metrics[metric]),
         String(g.metrics[metric]?.n ?? 0),
       ]);
     if (rows.length === 0) continue;
-    out.push(`## ${metric}`, '', markdownTable([...axes, `${metric} (%)`, '95 % interval', 'seeds'], rows), '');
+    out.push(
+      `## ${metric}`,
+      '',
+      markdownTable([...axes, `${metric}${scaleOf(metric).unit}`, '95 % interval', 'seeds'], rows),
+      '',
+    );
   }
-  if (r.claims.length > 0) {
+  const verdicts = [...r.claims, ...(r.relations ?? [])];
+  if (verdicts.length > 0) {
     out.push('## Verdicts', '');
-    for (const c of r.claims) out.push(`- ${c.line}`);
+    for (const c of verdicts) out.push(`- ${c.line}`);
     out.push('');
   }
   if (r.missing.length > 0) out.push(`Not finished (${r.missing.length}): ${r.missing.join('; ')}.`, '');
@@ -110,10 +127,11 @@ export function experimentFigures(r: ExperimentResults, layout: ReportLayout): E
           })
           .sort((a, b) => a.xv - b.xv);
         if (pts.length === 0) continue;
+        const k = scaleOf(metric).k;
         lines.push({
           name: series ? `${series} ${s}` : metric,
-          points: pts.map((p) => [p.xv, p.m.mean * 100] as [number, number]),
-          errors: pts.map((p) => (p.m.n > 1 ? [p.m.low * 100, p.m.high * 100] : [Number.NaN, Number.NaN])),
+          points: pts.map((p) => [p.xv, p.m.mean * k] as [number, number]),
+          errors: pts.map((p) => (p.m.n > 1 ? [p.m.low * k, p.m.high * k] : [Number.NaN, Number.NaN])),
           markers: true,
         });
       }
@@ -126,7 +144,7 @@ export function experimentFigures(r: ExperimentResults, layout: ReportLayout): E
       figures[`${metric.replace(/[^A-Za-z0-9._-]+/g, '_')}${suffix}.svg`] = lineChart({
         title,
         xLabel: x ?? '',
-        yLabel: `${metric} (%)`,
+        yLabel: `${metric}${scaleOf(metric).unit}`,
         logX: layout.logX === true && (xAxis?.x.every((v) => v > 0) ?? false),
         series: lines,
         xTicks: xAxis ? { values: xAxis.x, labels: xAxis.labels } : undefined,

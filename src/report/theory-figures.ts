@@ -2,6 +2,7 @@
  * The theory lab's figures: one function per theorem check, turning its
  * result into named standalone SVG documents (file name → SVG text).
  */
+import type { BlockTransferResult } from '../experiments/theory/block-transfer.ts';
 import type { ConnectivityResult } from '../experiments/theory/connectivity.ts';
 import type { LearnedResult } from '../experiments/theory/learned.ts';
 import type { OptimumReport } from '../experiments/theory/optimum.ts';
@@ -176,6 +177,36 @@ export function connectivityFigures(r: ConnectivityResult): Figures {
         { name: 'λ_r − λ_{r+1}', points: rows.map((x) => [x.sigma, x.eigengap]) },
         { name: 'λ_r', points: rows.map((x) => [x.sigma, x.lambdaR]), dashed: true },
         { name: 'λ_{r+1}', points: rows.map((x) => [x.sigma, x.lambdaNext]), dashed: true },
+      ],
+    }),
+  };
+}
+
+/** The block-graph toy: target accuracy and the two competing eigenvalues against α/γ. */
+export function blockTransferFigures(r: BlockTransferResult): Figures {
+  const rows = r.rows;
+  return {
+    'block-transfer.svg': lineChart({
+      title: `Source → target on the class × domain block graph (k = ${r.settings.k})`,
+      xLabel: 'α/γ',
+      yLabel: 'target accuracy (%)',
+      markers: true,
+      series: [
+        { name: 'target accuracy of the source-fitted head', points: rows.map((x) => [x.ratio, x.accuracy * 100]) },
+      ],
+    }),
+    'block-transfer-eigenvalues.svg': lineChart({
+      title: 'The class and class×domain eigenvalues cross at α = γ',
+      xLabel: 'α/γ',
+      yLabel: 'eigenvalue of Ā',
+      markers: true,
+      series: [
+        { name: 'class (ρ − β + (D−1)(α − γ))/s', points: rows.map((x) => [x.ratio, x.classValue]) },
+        {
+          name: 'class×domain (ρ − α − β + γ)/s',
+          points: rows.map((x) => [x.ratio, x.classDomainValue]),
+          dashed: true,
+        },
       ],
     }),
   };

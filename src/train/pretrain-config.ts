@@ -89,6 +89,8 @@ export interface PretrainConfig {
   trainSize: number | null;
   /** A long-tailed pretraining subset of trainSize images (ratio 1: none). */
   imbalance: ImbalanceConfig;
+  /** Pretrain on the source domain only (member 0 of a union or subpopulation set). */
+  sourceOnly: boolean;
   encoder: EncoderConfig;
   augment: AugmentConfig;
   batchSize: number;
@@ -148,7 +150,7 @@ export const PRETRAIN_OPTIONS = {
   dataset: option(
     nonEmptyString,
     'mnist',
-    'the images to pretrain on: mnist, fashion-mnist, cifar10:DIR, cifar100:DIR or folder:DIR (labels are used only by the evaluation and the supervised baseline)',
+    'the images to pretrain on: mnist, fashion-mnist, cifar10:DIR, cifar100:DIR, folder:DIR, or a set built from them (two-part:…, shift:…, union:A+B, subpop:…; see docs/data.md); labels are used only by the evaluation and the supervised baselines',
     { flag: 'dataset' },
   ),
   trainSize: option(
@@ -156,6 +158,12 @@ export const PRETRAIN_OPTIONS = {
     null,
     'pretrain on a seeded random subset of this many training images (a quick try); none: all of them',
     { flag: 'train-size', unit: 'images' },
+  ),
+  sourceOnly: option(
+    boolean,
+    false,
+    'pretrain on the source domain alone: the first member of a union:SOURCE+TARGET dataset, or the source sub-classes of a subpop: one (the source-only baselines of the transfer experiments); the evaluation still sees every domain',
+    { flag: 'source-only' },
   ),
   imbalance: group(
     'a long-tailed pretraining set (Liu, HaoChen, Gaidon, Ma 2022): trainSize images with class counts falling off from class 0 (the most frequent) to the last',
@@ -410,6 +418,7 @@ export function upgradeConfig(raw: unknown): PretrainConfig {
   // Settings added after version 2 was fixed: a folder written before ran with what is now their default.
   const later = {
     ...(c.imbalance === undefined ? { imbalance: { ...NO_IMBALANCE } } : {}),
+    ...(c.sourceOnly === undefined ? { sourceOnly: false } : {}),
     ...(c.sam === undefined ? { sam: { ...NO_SAM } } : {}),
   };
   if (c.version === 2) return { ...c, ...later } as unknown as PretrainConfig;

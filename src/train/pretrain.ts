@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { deriveSeed, type Pipeline, presetFromName, type ResolvedPresetOptions, ViewLoader } from '../augment/index.ts';
 import {
   checkImageSide,
+  type DomainUnion,
+  isDomainUnion,
   isTwoPartSpec,
   type LabeledDataset,
   loadDataset,
@@ -17,7 +19,7 @@ import {
   subsetOf,
 } from '../data/index.ts';
 import { type EncoderEvaluation, type EvalProgress, evaluateEncoder, knnMonitor } from '../eval/index.ts';
-import { createMethod } from '../methods/index.ts';
+import { createMethod, methodDefinition } from '../methods/index.ts';
 import type { ExampleWeighting, Method } from '../methods/method.ts';
 import { type ImageEncoder, saveModule } from '../nn/index.ts';
 import {
@@ -32,7 +34,7 @@ import {
   splitWeightDecay,
   warmupCosine,
 } from '../optim/index.ts';
-import { Generator, randperm, tidy } from '../tensor/index.ts';
+import { Generator, randperm, type Tensor, tensor, tidy } from '../tensor/index.ts';
 import {
   findLatestCheckpoint,
   latestCheckpoint,
@@ -144,33 +146,94 @@ export function dataFacts(data: LabeledDataset): DataFacts {
  * `config.trainSize` images, a seeded random subset, or with
  * `imbalance.ratio` < 1 a long-tailed one (`longTailSubset`: class 0 the most
  * frequent, the counts summing to trainSize, drawn with a seed derived from
- * the run's). A new split is the caller's to dispose; the test split is `data`'s.
+ * the run's); with `sourceOnly`, first cut to the source domain (member 0 of
+ * a union or subpopulation set). A union keeps `domains` for the rows kept,
+ * so DANN reads each training image's domain. A new split is the caller's to
+ * dispose; the test split is `data`'s.
  */
 export function pretrainingSet(data: LabeledDataset, config: PretrainConfig): LabeledDataset {
-  const n = data.train.images.shape[0] as number;
-  const im = config.imbalance;
-  if (im.ratio < 1) {
-    const lt = longTailSubset(data.train, {
-      n: config.trainSize as number,
-      ratio: im.ratio,
-      profile: im.profile,
-      stepFraction: im.stepFraction,
-      seed: deriveSeed(config.seed, 2),
-      numClasses: data.classes.length,
-    });
-    lt.indices.dispose();
-    return { ...data, train: lt.split };
+  const domains = isDomainUnion(data) ? data.domains : null;
+  // rows of data.train kept so far (null: all), and the split they make (data.train while null)
+  let rows: Int32Array | null = null;
+  let split = data.train;
+  const keep = (picked: Int32Array, made?: LabeledDataset['train']) => {
+    const next = made ?? subsetOf(split, Array.from(picked));
+    if (split !== data.train) for (const t of [split.images, split.labels]) t.dispose();
+    split = next;
+    rows = rows ? picked.map((i) => (rows as Int32Array)[i] as number) : picked;
+  };
+  try {
+    if (config.sourceOnly) {
+      if (!domains)
+        throw new Error(
+          `sourceOnly trains on the source domain of a dataset with domains (union:SOURCE+TARGET, subpop:…), but ${data.name} has none`,
+        );
+      const source = domains.train.reduce((n, d) => n + (d === 0 ? 1 : 0), 0);
+      const picked = new Int32Array(source);
+      let at = 0;
+      domains.train.forEach((d, i) => {
+        if (d === 0) picked[at++] = i;
+      });
+      keep(picked);
+    }
+    const n = split.images.shape[0] as number;
+    const im = config.imbalance;
+    if (im.ratio < 1) {
+      const lt = longTailSubset(split, {
+        n: config.trainSize as number,
+        ratio: im.ratio,
+        profile: im.profile,
+        stepFraction: im.stepFraction,
+        seed: deriveSeed(config.seed, 2),
+        numClasses: data.classes.length,
+      });
+      const picked = Int32Array.from(lt.indices.toArray().map(Number));
+      lt.indices.dispose();
+      keep(picked, lt.split);
+    } else if (config.trainSize !== null && config.trainSize < n) {
+      const idx = tidy(
+        () =>
+          randperm(n, { generator: new Generator(deriveSeed(config.seed, 2)) })
+            .narrow(0, 0, config.trainSize as number)
+            .sort().values,
+      );
+      const picked = Int32Array.from(idx.toArray().map(Number));
+      idx.dispose();
+      keep(picked);
+    }
+  } catch (e) {
+    if (split !== data.train) for (const t of [split.images, split.labels]) t.dispose();
+    throw e;
   }
-  if (config.trainSize === null || config.trainSize >= n) return data;
-  const idx = tidy(
-    () =>
-      randperm(n, { generator: new Generator(deriveSeed(config.seed, 2)) })
-        .narrow(0, 0, config.trainSize as number)
-        .sort().values,
-  ).keep();
-  const train = subsetOf(data.train, idx);
-  idx.dispose();
-  return { ...data, train };
+  if (rows === null) return data;
+  const out: LabeledDataset = { ...data, train: split };
+  if (domains) {
+    const kept = rows as Int32Array;
+    (out as DomainUnion).domains = { ...domains, train: kept.map((i) => domains.train[i] as number) };
+  }
+  return out;
+}
+
+/**
+ * The labels a method with `needsDomains` (DANN) trains on: class + K·domain for every training image of a
+ * dataset with domains (K classes). A new tensor, the caller's.
+ */
+export function domainLabels(data: LabeledDataset, method: string): Tensor {
+  if (!isDomainUnion(data))
+    throw new Error(
+      `${method} needs the domain of every training image: pretrain on a dataset with domains ` +
+        `(union:SOURCE+TARGET or subpop:…), not ${data.name}`,
+    );
+  const k = data.classes.length;
+  const d = data.domains.train;
+  return tidy(() =>
+    data.train.labels.long().add(
+      tensor(
+        Array.from(d, (v) => v * k),
+        [d.length],
+      ).long(),
+    ),
+  );
 }
 
 /** What a run trains. */
@@ -185,7 +248,7 @@ export interface RunParts {
  * and on resume): the encoder, the method with its heads, and the optimizer,
  * in their state at step 0.
  */
-export function buildRunParts(config: PretrainConfig, numClasses: number): RunParts {
+export function buildRunParts(config: PretrainConfig, numClasses: number, numDomains?: number): RunParts {
   const gen = new Generator(config.seed);
   const encoder = createEncoder(config.encoder, gen);
   const method = createMethod(config.method, {
@@ -193,6 +256,7 @@ export function buildRunParts(config: PretrainConfig, numClasses: number): RunPa
     makeEncoder: () => createEncoder(config.encoder),
     generator: gen,
     numClasses,
+    numDomains,
   });
   const o = config.optimizer;
   const groups = [...splitWeightDecay(encoder, o.weightDecay), ...splitWeightDecay(method.heads, o.weightDecay)];
@@ -315,15 +379,22 @@ async function withPrepared<T>(
   checkHasImages(data, config.dataset);
   checkEncoderFits(data, config);
   const train = pretrainingSet(data, config);
+  let labels: Tensor | null = null;
   try {
-    const parts = buildRunParts(config, train.classes.length);
+    const numDomains = isDomainUnion(train) ? train.domains.names.length : undefined;
+    if (methodDefinition(config.method.name).needsDomains) labels = domainLabels(train, config.method.name);
+    const parts = buildRunParts(config, train.classes.length, numDomains);
     let loader: ViewLoader | null = null;
     let monitor: Prepared['monitor'] = null;
     try {
       const pipeline = viewPipeline(config.augment, train);
       tryViews(pipeline, train, config);
       loader = new ViewLoader({
-        data: parts.method.needsLabels ? train.train : { images: train.train.images },
+        data: labels
+          ? { images: train.train.images, labels }
+          : parts.method.needsLabels
+            ? train.train
+            : { images: train.train.images },
         pipeline,
         batchSize: config.batchSize,
         views: parts.method.views,
@@ -342,6 +413,7 @@ async function withPrepared<T>(
       parts.optimizer.dispose();
     }
   } finally {
+    labels?.dispose();
     if (train !== data) for (const t of [train.train.images, train.train.labels]) t.dispose();
   }
 }

@@ -152,7 +152,7 @@ describe('specl theory', () => {
     const out = join(dir, 'bad');
     let r = specl('theory', 'eigen', '--out', out);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /unknown check 'eigen'.*optimum, learned, separability, connectivity, real/);
+    assert.match(r.stderr, /unknown check 'eigen'.*optimum, learned, separability, connectivity, real, block-transfer/);
     r = specl('theory', 'optimum', '--vertices', 'many', '--out', out);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /--vertices must be an integer ≥ 2, got "many" \(a string\)/);

@@ -122,6 +122,9 @@ test('an unknown name or a malformed spec lists the accepted forms', async () =>
     'two-part',
     'two-part-probe',
     'two-part-rare',
+    'shift',
+    'union',
+    'subpop',
   ]);
   assert.equal(DATASET_FORMS.length, DATASET_NAMES.length);
 });

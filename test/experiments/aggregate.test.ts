@@ -202,7 +202,10 @@ test('specFrom names the file and the field', () => {
   bad({ axes: [{ name: 'b', values: [1, 1] }] }, /my\.yaml: axes\[0\]\.values must be distinct labels, got "1"/);
   bad({ seeds: [0, 0] }, /my\.yaml: seeds must be distinct seeds/);
   bad({ base: { seed: 3 } }, /my\.yaml: base\.seed must be absent \(the seeds are the grid’s\)/);
-  bad({ evaluation: { probe: false } }, /my\.yaml: evaluation must be at least one of probe, knn and labelEfficiency/);
+  bad(
+    { evaluation: { probe: false } },
+    /my\.yaml: evaluation must be at least one of probe, knn, labelEfficiency, domains and connectivity/,
+  );
   bad(
     { claims: [{ text: 't', metric: 'knn', a: {}, b: {}, expect: 'a>b' }] },
     /my\.yaml: claims\[0\]\.metric must be a metric \(probe\)/,

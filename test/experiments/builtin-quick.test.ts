@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { GRAPH_METRICS } from '../../src/experiments/domain-connectivity.ts';
 import {
   builtinExperiment,
   builtinExperiments,
@@ -42,12 +43,14 @@ for (const { name } of builtinExperiments()) {
     for (const c of results.cells)
       for (const m of results.metrics.filter((x) => !spec.derived.some((d) => d.name === x))) {
         const v = c.metrics[m];
-        assert.ok(typeof v === 'number' && v > 0 && v <= 1, `${c.id} ${m} = ${v}`);
+        // Accuracies lie in (0, 1]; graph quantities (connectivity's ρ, α, β, γ in [0, 1], (α − γ)/(α + γ) in [−1, 1]) may be 0.
+        const ok = GRAPH_METRICS.has(m) ? (x: number) => x >= -1 && x <= 1 : (x: number) => x > 0 && x <= 1;
+        assert.ok(typeof v === 'number' && ok(v), `${c.id} ${m} = ${v}`);
       }
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
     for (const m of results.metrics)
       assert.match(md, new RegExp(`^## ${m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-    for (const c of results.claims) {
+    for (const c of [...results.claims, ...results.relations]) {
       assert.match(c.line, /: (holds|does not hold|inconclusive)$/);
       assert.ok(r.stdout.includes(c.line), `the verdict is printed: ${c.line}`);
       assert.ok(md.includes(`- ${c.line}`));

@@ -40,6 +40,12 @@ import { assertClose } from '../helpers/close.ts';
 import { infoNceReference, tensorRows } from './reference.ts';
 
 const B = 8;
+
+/**
+ * The labels of `batchOf` are 0…9: 10 classes, or for DANN 5 classes × 2 domains (ℓ = class + 5·domain), so
+ * both of its terms see both kinds of rows.
+ */
+const classesOf = (name: MethodName) => (name === 'dann' ? { numClasses: 5, numDomains: 2 } : { numClasses: 10 });
 const smallHeads: Record<string, Record<string, unknown>> = {
   mocov2: { queueSize: 64 },
   swav: { prototypes: 16 },
@@ -50,7 +56,7 @@ function build(name: MethodConfig['name'], seed: number): { method: Method; enco
   const encoder = new ConvNet({ widths: [8, 16, 32], generator: g });
   const method = createMethod(
     { name, ...smallHeads[name] },
-    { encoder, makeEncoder: () => new ConvNet({ widths: [8, 16, 32] }), generator: g, numClasses: 10 },
+    { encoder, makeEncoder: () => new ConvNet({ widths: [8, 16, 32] }), generator: g, ...classesOf(name) },
   );
   return { method, encoder, g };
 }
@@ -91,6 +97,7 @@ const HAND_CASES: { name: MethodName; options: Record<string, unknown> }[] = [
   { name: 'barlowtwins', options: { lambda: 0.02, ...HEADS } },
   { name: 'vicreg', options: { invarianceWeight: 10, varianceWeight: 15, covarianceWeight: 2, ...HEADS } },
   { name: 'supervised', options: {} },
+  { name: 'dann', options: { lambda: 0.7, schedule: 'constant', domainHiddenDim: 24 } },
 ];
 
 function buildWith(name: MethodName, seed: number, options: Record<string, unknown>) {
@@ -98,7 +105,7 @@ function buildWith(name: MethodName, seed: number, options: Record<string, unkno
   const encoder = new ConvNet({ widths: WIDTHS, generator: g });
   const method = createMethod(
     { name, ...options },
-    { encoder, makeEncoder: () => new ConvNet({ widths: WIDTHS }), generator: g, numClasses: 10 },
+    { encoder, makeEncoder: () => new ConvNet({ widths: WIDTHS }), generator: g, ...classesOf(name) },
   );
   return { method, encoder };
 }
@@ -227,6 +234,38 @@ const BY_HAND: Record<
     const logits = m.heads.child('classifier').forward(e.forward(x1));
     return { loss: tensor(crossEntropyByHand(logits, labels), [], { dtype: 'float64' }), embedding: logits };
   },
+  dann(m, e, [x1], _state, labels) {
+    // ℓ = class + 5·domain; the class term averages the source rows (domain 0) only.
+    const l = labels.toArray().map(Number);
+    const features = e.forward(x1);
+    const logits = m.heads.child('classifier').forward(features);
+    const domainLogits = m.heads.child('domainClassifier').forward(features);
+    const rows = (t: Tensor, keep: number[]) => t.indexSelect(0, tensor(Int32Array.from(keep), [keep.length]));
+    const source = l.flatMap((v, i) => (v < 5 ? [i] : []));
+    const classLoss = crossEntropyByHand(
+      rows(logits, source),
+      tensor(
+        source.map((i) => (l[i] as number) % 5),
+        [source.length],
+      ).long(),
+    );
+    const domainLoss = crossEntropyByHand(
+      domainLogits,
+      tensor(
+        l.map((v) => Math.floor(v / 5)),
+        [l.length],
+      ).long(),
+    );
+    return {
+      loss: tensor(classLoss + domainLoss, [], { dtype: 'float64' }),
+      embedding: logits,
+      logs: {
+        class: tensor(classLoss, [], { dtype: 'float64' }),
+        domain: tensor(domainLoss, [], { dtype: 'float64' }),
+        lambda: tensor(0.7),
+      },
+    };
+  },
 };
 
 test('every method has a by-hand case', () => {
@@ -295,8 +334,10 @@ for (const name of METHOD_NAMES) {
     const { method, encoder } = build(name, 1);
     const batch = batchOf(100);
     assert.equal(method.name, name);
-    assert.equal(method.views, name === 'supervised' ? 1 : 2);
-    assert.equal(method.needsLabels, name === 'supervised');
+    const labeled = name === 'supervised' || name === 'dann';
+    assert.equal(method.views, labeled ? 1 : 2);
+    assert.equal(method.needsLabels, labeled);
+    assert.equal(method.needsDomains, name === 'dann');
 
     // forward and backward
     tidy(() => {

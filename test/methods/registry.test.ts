@@ -14,13 +14,13 @@ import { Generator } from '../../src/tensor/index.ts';
 const deps = () => {
   const g = new Generator(0);
   const encoder = new ConvNet({ widths: [8, 16], generator: g }); // featureDim 16
-  return { encoder, makeEncoder: () => new ConvNet({ widths: [8, 16] }), generator: g, numClasses: 10 };
+  return { encoder, makeEncoder: () => new ConvNet({ widths: [8, 16] }), generator: g, numClasses: 10, numDomains: 2 };
 };
 
-test('METHOD_NAMES lists the nine methods, spectral first', () => {
+test('METHOD_NAMES lists the ten methods, spectral first', () => {
   assert.deepEqual(
     [...METHOD_NAMES],
-    ['spectral', 'simclr', 'mocov2', 'byol', 'simsiam', 'swav', 'barlowtwins', 'vicreg', 'supervised'],
+    ['spectral', 'simclr', 'mocov2', 'byol', 'simsiam', 'swav', 'barlowtwins', 'vicreg', 'supervised', 'dann'],
   );
 });
 
