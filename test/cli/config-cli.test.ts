@@ -82,6 +82,7 @@ describe('pretrain --help states the defaults the code uses', () => {
         barlowtwins: ['lars', 0.2, 1.5e-6, 256],
         vicreg: ['lars', 0.2, 1e-6, 256],
         supervised: ['sgd', 0.1, 5e-4, 256],
+        dann: ['sgd', 0.1, 5e-4, 256],
       };
       const [opt, baseLr, wd, batch] = recipes[method] as [string, number, number, number];
       assert.equal(at(config, 'batchSize'), batch);
