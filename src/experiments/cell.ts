@@ -9,7 +9,14 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { domainMember, isDomainUnion, type LabeledDataset, labeledSubset, loadDataset } from '../data/index.ts';
+import {
+  disposeDataset,
+  domainMember,
+  isDomainUnion,
+  type LabeledDataset,
+  labeledSubset,
+  loadDataset,
+} from '../data/index.ts';
 import {
   type EvalProgress,
   evaluateFeatures,
@@ -126,8 +133,8 @@ export async function runCell(
   const data = await datasets.get(datasetOf(cell));
   const t0 = performance.now();
   let encoder: ImageEncoder | null = null;
-  let norm: PixelNormalization;
-  let augment: AugmentConfig | undefined;
+  // The run's augmentation: its normalization for the features, its pipeline for the connectivity.
+  let augment: AugmentConfig;
   let steps = 0;
   let trainSeconds = 0;
   if (cell.kind === 'run') {
@@ -136,7 +143,6 @@ export async function runCell(
       // Pretrained by an earlier attempt that stopped before its evaluation was written: its saved encoder.
       const loaded = loadRunEncoder(dir);
       encoder = loaded.encoder;
-      norm = loaded.config.augment;
       augment = loaded.config.augment;
     } else {
       const r = existsSync(folder.configPath)
@@ -150,7 +156,6 @@ export async function runCell(
       // The trained encoder in memory holds the weights just saved in encoder.safetensors.
       encoder = r.encoder;
       augment = loadRunConfig(dir).augment;
-      norm = augment;
     }
     const summary = folder.readSummary<{ steps: number; seconds: number }>();
     steps = summary?.steps ?? 0;
@@ -158,15 +163,14 @@ export async function runCell(
   } else {
     mkdirSync(dir, { recursive: true });
     const config = cellConfigOn(cell, data);
-    norm = config.augment;
     augment = config.augment;
     if (cell.kind === 'random') encoder = createEncoder(config.encoder, new Generator(cell.seed));
   }
   const t1 = performance.now();
   let metrics: Record<string, number>;
   try {
-    metrics = await evaluateCell(encoder, norm, data, evaluation, datasets, control.onProgress, datasetOf(cell), {
-      augment: augment as AugmentConfig,
+    metrics = await evaluateCell(encoder, augment, data, evaluation, datasets, control.onProgress, datasetOf(cell), {
+      augment,
       seed: cell.seed,
     });
   } finally {
@@ -335,18 +339,22 @@ export function domainTransfer(
   const parts: LabeledDataset[] = [];
   const feats: Tensor[] = [];
   try {
+    // Member 0 (the source) and 1 (the target), each cut to the evaluation subset when one is set.
     for (const i of [0, 1]) {
       const m = domainMember(data, i);
-      parts.push(m);
-      if (subset) parts.push(evaluationSubset(m, subset));
+      if (!subset) parts.push(m);
+      else
+        try {
+          parts.push(evaluationSubset(m, subset));
+        } finally {
+          disposeDataset(m);
+        }
     }
-    const [source, target] = subset ? [parts[1], parts[3]] : [parts[0], parts[1]];
-    const s = featuresOf(encoder, norm, source as LabeledDataset, onProgress);
+    const [src, tgt] = parts as [LabeledDataset, LabeledDataset];
+    const s = featuresOf(encoder, norm, src, onProgress);
     feats.push(s.train, s.test);
-    const t = featuresOf(encoder, norm, target as LabeledDataset, onProgress);
+    const t = featuresOf(encoder, norm, tgt, onProgress);
     feats.push(t.train, t.test);
-    const src = source as LabeledDataset;
-    const tgt = target as LabeledDataset;
     const probe = linearProbe({
       trainFeatures: s.train,
       trainLabels: src.train.labels,
@@ -374,6 +382,6 @@ export function domainTransfer(
     return { source: probe.top1, target: probe.extraTop1[0] as number, domain };
   } finally {
     for (const f of feats) f.dispose();
-    for (const d of parts) for (const sp of [d.train, d.test]) for (const x of [sp.images, sp.labels]) x.dispose();
+    for (const d of parts) disposeDataset(d);
   }
 }

@@ -26,12 +26,12 @@ import {
   splitSpec,
   unionDatasets,
 } from '../../src/data/domain-spec.ts';
-import { DATASET_FORMS, DATASET_NAMES, loadDataset } from '../../src/data/index.ts';
+import { DATASET_FORMS, DATASET_NAMES, disposeDataset as dispose, loadDataset } from '../../src/data/index.ts';
 import { mnist } from '../../src/data/mnist.ts';
 import { labeledDataset } from '../../src/data/tensor-source.ts';
 import { type Tensor, tensor } from '../../src/tensor/index.ts';
 import { Rng } from '../helpers/prng.ts';
-import { dispose, refuses } from '../helpers/spec-errors.ts';
+import { refuses } from '../helpers/spec-errors.ts';
 
 const bytes = (t: Tensor): number[] => Array.from(t.data() as Uint8Array);
 

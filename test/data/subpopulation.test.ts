@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { LabeledDataset } from '../../src/data/dataset.ts';
 import { domainMember, isDomainUnion, parseUnionSpec } from '../../src/data/domain-spec.ts';
 import { FASHION_MNIST_CLASSES, fashionMnist } from '../../src/data/fashion-mnist.ts';
-import { loadDataset } from '../../src/data/index.ts';
+import { disposeDataset as dispose, loadDataset } from '../../src/data/index.ts';
 import { mnist } from '../../src/data/mnist.ts';
 import {
   formatSubpopSpec,
@@ -24,7 +24,7 @@ import {
 import { labeledDataset } from '../../src/data/tensor-source.ts';
 import { tensor } from '../../src/tensor/index.ts';
 import { Rng } from '../helpers/prng.ts';
-import { dispose, refuses } from '../helpers/spec-errors.ts';
+import { refuses } from '../helpers/spec-errors.ts';
 
 const count = (xs: ArrayLike<number>, C: number): number[] => {
   const k = new Array<number>(C).fill(0);

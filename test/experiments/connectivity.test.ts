@@ -15,7 +15,13 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { unionDatasets } from '../../src/data/domain-spec.ts';
-import { invertImages, type LabeledDataset, normalizationStats, subsetOf } from '../../src/data/index.ts';
+import {
+  disposeDataset,
+  invertImages,
+  type LabeledDataset,
+  normalizationStats,
+  subsetOf,
+} from '../../src/data/index.ts';
 import { aggregate } from '../../src/experiments/aggregate.ts';
 import type { CellResult } from '../../src/experiments/cell.ts';
 import { connectivitySample, domainConnectivity } from '../../src/experiments/domain-connectivity.ts';
@@ -41,8 +47,7 @@ const same = unionDatasets([source, copy], ['mnist', 'copy']);
 const norm = normalizationStats('mnist', source.train);
 const augment = { preset: 'mnist' as const, sigma: null, mean: norm.mean, std: norm.std };
 after(() => {
-  for (const d of [source, inverted, copy, shifted, same])
-    for (const s of [d.train, d.test]) for (const t of [s.images, s.labels]) t.dispose();
+  for (const d of [source, inverted, copy, shifted, same]) disposeDataset(d);
 });
 
 test('the sample: imagesPerGroup images of every (class, domain) group, groups as the data say', () => {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { unionDatasets } from '../../src/data/domain-spec.ts';
-import { invertImages, type LabeledDataset, normalizationStats } from '../../src/data/index.ts';
+import { disposeDataset, invertImages, type LabeledDataset, normalizationStats } from '../../src/data/index.ts';
 import { linearProbe, rawPixelFeatures } from '../../src/eval/index.ts';
 import { domainTransfer } from '../../src/experiments/cell.ts';
 import { measuredMetrics, specFrom } from '../../src/experiments/grid.ts';
@@ -35,8 +35,7 @@ const same = unionDatasets([source, copy], ['mnist', 'copy']);
 const shifted = unionDatasets([source, inverted], ['mnist', 'inverted']);
 const norm = normalizationStats('mnist', source.train);
 after(() => {
-  for (const d of [source, copy, inverted, same, shifted])
-    for (const s of [d.train, d.test]) for (const t of [s.images, s.labels]) t.dispose();
+  for (const d of [source, copy, inverted, same, shifted]) disposeDataset(d);
 });
 
 test('a copy of the source as target: target = source accuracy, domain accuracy exactly ½', () => {

@@ -1,6 +1,5 @@
-/** Shared checks of the dataset-spec tests (domain-spec, subpopulation). */
+/** Shared check of the dataset-spec tests (domain-spec, subpopulation). */
 import assert from 'node:assert/strict';
-import type { LabeledDataset } from '../../src/data/index.ts';
 
 /** `s` with every regular-expression metacharacter escaped. */
 export const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -12,9 +11,4 @@ export function refuses(fn: () => unknown, spec: string, field: RegExp): void {
     assert.match(e.message, field);
     return true;
   });
-}
-
-/** Frees every tensor of a dataset. */
-export function dispose(d: LabeledDataset): void {
-  for (const s of [d.train, d.test]) for (const t of [s.images, s.labels]) t.dispose();
 }

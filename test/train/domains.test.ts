@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type DomainUnion, isDomainUnion, unionDatasets } from '../../src/data/domain-spec.ts';
-import { invertImages, type LabeledDataset } from '../../src/data/index.ts';
+import { disposeDataset, invertImages, type LabeledDataset } from '../../src/data/index.ts';
 import { type Tensor, tidy } from '../../src/tensor/index.ts';
 import {
   dataFacts,
@@ -36,8 +36,7 @@ const target: LabeledDataset = {
 const union = unionDatasets([source, target], ['mnist', 'inverted']);
 const tmp = mkdtempSync(join(tmpdir(), 'specl-domains-'));
 after(() => {
-  for (const d of [source, target, union])
-    for (const s of [d.train, d.test]) for (const t of [s.images, s.labels]) t.dispose();
+  for (const d of [source, target, union]) disposeDataset(d);
   rmSync(tmp, { recursive: true, force: true });
 });
 
