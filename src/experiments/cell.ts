@@ -41,6 +41,7 @@ import {
   resume,
   viewPipeline,
 } from '../train/index.ts';
+import type { RunLock } from '../train/run-lock.ts';
 import { writeJsonAtomic } from '../util/atomic-write.ts';
 import { domainConnectivity } from './domain-connectivity.ts';
 import { type Cell, type CellEvaluation, type DOMAIN_METRICS, measuredMetrics, transferTargets } from './grid.ts';
@@ -167,29 +168,48 @@ export async function runCell(
     if (cell.kind === 'random') encoder = createEncoder(config.encoder, new Generator(cell.seed));
   }
   const t1 = performance.now();
-  let metrics: Record<string, number>;
+  // The evaluation holds the cell folder's lock (pretraining took and released
+  // its own), so two processes given the same cell (a cluster's array jobs,
+  // say) never both evaluate it: the second is refused, naming the holder,
+  // or finds the first one's cell.json once the lock is its own.
+  let lock: RunLock;
   try {
-    metrics = await evaluateCell(encoder, augment, data, evaluation, datasets, control.onProgress, datasetOf(cell), {
+    lock = await new RunFolder(dir).lockWaiting({ waitMs: 0 });
+  } catch (e) {
+    encoder?.dispose();
+    throw e;
+  }
+  try {
+    const meanwhile = readCellResult(dir);
+    if (meanwhile) return { result: meanwhile, skipped: true };
+    const metrics = await evaluateCell(
+      encoder,
       augment,
+      data,
+      evaluation,
+      datasets,
+      control.onProgress,
+      datasetOf(cell),
+      { augment, seed: cell.seed },
+    );
+    const result: CellResult = {
+      id: cell.id,
+      labels: cell.labels,
       seed: cell.seed,
-    });
+      kind: cell.kind,
+      metrics,
+      steps,
+      seconds: {
+        train: cell.kind === 'run' ? trainSeconds : (t1 - t0) / 1000,
+        evaluate: (performance.now() - t1) / 1000,
+      },
+    };
+    writeJsonAtomic(cellFile(dir), result);
+    return { result, skipped: false };
   } finally {
     encoder?.dispose();
+    lock.release();
   }
-  const result: CellResult = {
-    id: cell.id,
-    labels: cell.labels,
-    seed: cell.seed,
-    kind: cell.kind,
-    metrics,
-    steps,
-    seconds: {
-      train: cell.kind === 'run' ? trainSeconds : (t1 - t0) / 1000,
-      evaluate: (performance.now() - t1) / 1000,
-    },
-  };
-  writeJsonAtomic(cellFile(dir), result);
-  return { result, skipped: false };
 }
 
 /** The features of both splits of `data`: the encoder's, or (encoder null) the normalized pixels. */

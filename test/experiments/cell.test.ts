@@ -3,8 +3,9 @@
  * evaluation.dataset routes every cell's probe to one dataset.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -15,9 +16,11 @@ import {
   expandGrid,
   prepareExperiment,
   readExperiment,
+  runCell,
   specFrom,
 } from '../../src/experiments/index.ts';
 import { type Tensor, tidy } from '../../src/tensor/index.ts';
+import { RunBusyError } from '../../src/train/run-lock.ts';
 import { smallMnist } from '../train/fixtures/small-mnist.ts';
 
 /** Each image's pixel sum (a fingerprint of which images a split holds). */
@@ -104,6 +107,50 @@ test('an experiment.json written before evaluation.dataset existed reads as data
       /holds another experiment/,
     );
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a cell's evaluation holds the cell folder's lock: a live holder refuses it, a dead one's lock is taken over", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'specl-cell-lock-'));
+  const datasets = new DatasetCache();
+  const holder = spawn('sleep', ['120'], { stdio: 'ignore' });
+  try {
+    const spec = specFrom(
+      {
+        name: 'x',
+        base: { dataset: 'mnist' },
+        axes: [{ name: 'method', values: ['pixels'] }],
+        evaluation: { subset: { trainPerClass: 20, testPerClass: 10 } },
+      },
+      'x.yaml',
+    );
+    const [cell] = expandGrid(spec);
+    assert.ok(cell && cell.kind === 'pixels');
+    const cellFolder = join(dir, cell.id);
+    mkdirSync(cellFolder);
+    const lockFile = join(cellFolder, 'lock');
+    const claim = (pid: number) =>
+      writeFileSync(lockFile, JSON.stringify({ pid, host: hostname(), started: new Date().toISOString() }));
+    claim(holder.pid as number);
+    await assert.rejects(runCell(cellFolder, cell, spec.evaluation, datasets), (e: Error) => {
+      assert.ok(e instanceof RunBusyError, String(e));
+      assert.match(e.message, new RegExp(`pid ${holder.pid}`));
+      return true;
+    });
+    assert.ok(!existsSync(join(cellFolder, 'cell.json')), 'no cell.json while another process holds the cell');
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const done = await runCell(cellFolder, cell, spec.evaluation, datasets);
+    assert.equal('result' in done && done.skipped, false);
+    assert.ok(existsSync(join(cellFolder, 'cell.json')));
+    assert.ok(!existsSync(lockFile), 'the lock is released after cell.json is written');
+    // Finished: a second call skips it without touching the lock.
+    const again = await runCell(cellFolder, cell, spec.evaluation, datasets);
+    assert.equal('result' in again && again.skipped, true);
+  } finally {
+    holder.kill('SIGKILL');
+    datasets.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });
