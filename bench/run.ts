@@ -5,6 +5,7 @@
  * higher is better); progress goes to stderr. See bench/README.md.
  */
 import { augment } from './augment.ts';
+import { dashboardBench } from './dashboard.ts';
 import { eigs } from './eigs.ts';
 import { gemm } from './gemm.ts';
 import { knnGraphBench } from './knn-graph.ts';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   pretrainQuality,
   knnGraphBench,
   eigs,
+  dashboardBench,
 ];
 
 const USAGE = `usage: npm run bench -- [NAME…] [--repeats N] [--case SUBSTRING] [--threads N] [--list]

@@ -8,6 +8,8 @@ import { experimentCommand } from './experiment.ts';
 import { info } from './info.ts';
 import { pretrainCommand } from './pretrain.ts';
 import { knnCommand, probeCommand } from './probe.ts';
+import { reportCommand } from './report.ts';
+import { serveCommand } from './serve.ts';
 import { theoryCommand } from './theory.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; help: string }> = {
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; 
   },
   knn: { run: knnCommand, help: 'weighted kNN accuracy of a run beside raw pixels and a random encoder' },
   compare: { run: compareCommand, help: 'a table of several runs' },
+  report: { run: reportCommand, help: 'one self-contained HTML report of a run, experiment or theory folder' },
   experiment: {
     run: experimentCommand,
     help: "the talk's experiments as grids of runs × seeds: list | run NAME|FILE | show | collect DIR",
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void> | void; 
     run: theoryCommand,
     help: "the talk's theorems checked numerically: optimum | learned | separability | connectivity | real",
   },
+  serve: { run: serveCommand, help: 'a local dashboard in the browser: runs, live curves, comparisons, experiments' },
   info: { run: info, help: 'libtorch version, threads, devices and build configuration' },
   data: { run: data, help: 'data info --dataset NAME: counts per class and pixel statistics' },
   augment: { run: augment, help: 'write a PNG grid of images and two augmented views of each' },

@@ -7,4 +7,5 @@ export * from './pretrain.ts';
 export * from './pretrain-config.ts';
 export * from './run-evaluation.ts';
 export * from './run-folder.ts';
+export * from './run-status.ts';
 export * from './settings-file.ts';
