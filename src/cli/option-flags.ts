@@ -223,6 +223,41 @@ export function commandHelp(spec: CommandSpec): string {
   return `${spec.usage}\n\n${flagHelp(flagsOf(spec.options, { all: true }), extra)}`;
 }
 
+const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * A command's flags as a markdown table (flag, default, what it does), from
+ * the same declarations as its --help, for the docs (`npm run docs:options`
+ * writes it between `<!-- options: NAME -->` and `<!-- /options -->`).
+ */
+export function commandTable(spec: CommandSpec): string {
+  const rows = flagsOf(spec.options, { all: true }).map((f) => {
+    const m = metavar(f.decl);
+    const flag = isBooleanCheck(f.decl.check) ? `--${f.flag}, --no-${f.flag}` : `--${f.flag}${m ? ` ${m}` : ''}`;
+    return `| \`${flag}\` | ${mdCell(defaultWithUnit(f.decl))} | ${mdCell(f.decl.help)} |`;
+  });
+  const extra = Object.entries(spec.extra ?? {}).map(
+    ([k, e]) => `| \`--${k}${e.type === 'string' ? ` ${e.metavar ?? 'VALUE'}` : ''}\` | | ${mdCell(e.help)} |`,
+  );
+  return ['| flag | default | what it does |', '| --- | --- | --- |', ...rows, ...extra].join('\n');
+}
+
+/**
+ * `markdown` with every `<!-- options: NAME -->…<!-- /options -->` block
+ * refilled with `commandTable` of the command of that name; an unknown name
+ * throws, naming it.
+ */
+export function fillCommandTables(markdown: string, specs: readonly CommandSpec[], file: string): string {
+  return markdown.replace(/<!-- options: (.+?) -->\n[\s\S]*?<!-- \/options -->/g, (_, name: string) => {
+    const spec = specs.find((s) => s.name === name);
+    if (!spec)
+      throw new Error(
+        `${file}: no command '${name}' for its options block (known: ${specs.map((s) => s.name).join(', ')})`,
+      );
+    return `<!-- options: ${name} -->\n${commandTable(spec)}\n<!-- /options -->`;
+  });
+}
+
 /** A command line parsed against a `CommandSpec`. */
 export interface ParsedCommand<T> {
   /** The options given on the command line, by key (typed and checked). */

@@ -13,7 +13,8 @@ export const SERVE_COMMAND = {
   usage: [
     'usage: specl serve [DIR…] [--port 7007] [--host 127.0.0.1] [--token T]',
     '  a read-only dashboard in your browser over the run and experiment folders under DIR… (default: runs):',
-    '  runs list, live curves of runs that train, comparisons with seeds as mean ± sd bands, experiment pages.',
+    '  runs list, live curves of runs that train, comparisons with seeds as mean ± sd bands, experiment pages,',
+    "  a finished run's feature projection, and the figures and numbers of `specl theory … --out DIR` folders.",
     '  Only this machine can reach it unless --host says otherwise; then it needs an access token.',
   ].join('\n'),
   options: {

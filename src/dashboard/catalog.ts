@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { figuresOf, THEORY_CHECKS } from '../report/html/theory-part.ts';
 import { type RunStatus, runStatus } from '../train/run-status.ts';
 import { insideRoot, listInside, readInside } from './files.ts';
 import { flattenConfig } from './flatten.ts';
@@ -37,6 +38,13 @@ export interface RunEntry {
 }
 
 export interface ExperimentEntry {
+  id: string;
+  dir: string;
+  name: string;
+}
+
+/** A `specl theory <check> --out DIR` folder: one `<check>.json` or more. */
+export interface TheoryEntry {
   id: string;
   dir: string;
   name: string;
@@ -85,6 +93,7 @@ export class Catalog {
   private readonly roots: string[];
   private runsById = new Map<string, RunEntry>();
   private experimentsById = new Map<string, ExperimentEntry>();
+  private theoriesById = new Map<string, TheoryEntry>();
   private scannedAt = 0;
   private readonly json = new Map<string, Cached>();
   private readonly listings = new Map<string, { stamp: number; listing: RunListing }>();
@@ -103,6 +112,7 @@ export class Catalog {
   scan(): void {
     const runs = new Map<string, RunEntry>();
     const experiments = new Map<string, ExperimentEntry>();
+    const theories = new Map<string, TheoryEntry>();
     const missing: string[] = [];
     for (const given of this.roots) {
       let root: string;
@@ -135,6 +145,10 @@ export class Catalog {
           here = idOf(dir);
           experiments.set(here, { id: here, dir, name });
         }
+        if (THEORY_CHECKS.some((c) => files.has(`${c}.json`))) {
+          const id = idOf(dir);
+          theories.set(id, { id, dir, name });
+        }
         if (depth >= SCAN_DEPTH) return;
         for (const d of names)
           if (d.isDirectory() && !d.name.startsWith('.') && !SKIP.has(d.name)) walk(join(dir, d.name), depth + 1, here);
@@ -143,6 +157,7 @@ export class Catalog {
     }
     this.runsById = runs;
     this.experimentsById = experiments;
+    this.theoriesById = theories;
     this.missing = missing;
     this.scannedAt = Date.now();
   }
@@ -161,12 +176,20 @@ export class Catalog {
     return [...this.experimentsById.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  theories(): TheoryEntry[] {
+    return [...this.theoriesById.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   run(id: string): RunEntry | undefined {
     return ID_PATTERN.test(id) ? this.runsById.get(id) : undefined;
   }
 
   experiment(id: string): ExperimentEntry | undefined {
     return ID_PATTERN.test(id) ? this.experimentsById.get(id) : undefined;
+  }
+
+  theory(id: string): TheoryEntry | undefined {
+    return ID_PATTERN.test(id) ? this.theoriesById.get(id) : undefined;
   }
 
   /** The run whose folder is `dir` (a real path), if indexed. */
@@ -251,5 +274,24 @@ export class Catalog {
   /** Names of an experiment's SVG figures (figures/*.svg that resolve inside its folder). */
   figures(e: ExperimentEntry): string[] {
     return listInside(e.dir, 'figures', '.svg');
+  }
+
+  /**
+   * A theory folder's checks (those whose `<check>.json` resolves inside
+   * it), each with the names of its SVG figures (`<check>.svg`,
+   * `<check>-*.svg`, as the report picks them) that resolve inside it.
+   */
+  theoryChecks(t: TheoryEntry): { check: string; figures: string[] }[] {
+    let files: string[];
+    try {
+      files = readdirSync(t.dir, { withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => d.name);
+    } catch {
+      return [];
+    }
+    return THEORY_CHECKS.filter((c) => files.includes(`${c}.json`) && insideRoot(t.dir, `${c}.json`) !== null).map(
+      (check) => ({ check, figures: figuresOf(check, files).filter((f) => insideRoot(t.dir, f) !== null) }),
+    );
   }
 }

@@ -6,9 +6,14 @@
  *   GET /api/runs/:id                   a run's config, summary, probe and kNN reports
  *   GET /api/runs/:id/series?max=N      its curves, each downsampled to at most N points (minima and maxima kept)
  *   GET /api/runs/:id/events            metrics.jsonl as server-sent events (src/dashboard/events.ts)
+ *   GET /api/runs/:id/projection        the 2-D PCA projection of its frozen test features (src/dashboard/projection.ts)
+ *   GET /api/events?runs=ID,ID,…        the metrics of several runs on one event stream (the compare page)
  *   GET /api/experiments                every experiment
  *   GET /api/experiments/:id            its spec, results, results.md, figures and cells (re-read each time)
  *   GET /api/experiments/:id/figures/F  one of its SVG figures, by a name from its own listing
+ *   GET /api/theory                     every `specl theory … --out DIR` folder
+ *   GET /api/theory/:id                 its checks: each one's numbers (<check>.json) and figure names
+ *   GET /api/theory/:id/figures/F       one of its SVG figures, by a name from its own listing
  * Every request passes the checks of src/dashboard/security.ts first.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -18,9 +23,10 @@ import { browserBundle, uplotCss } from '../report/browser-bundle.ts';
 import { downsampleMinMax, type Series, seriesOf } from '../report/series.ts';
 import type { MetricLine } from '../train/run-folder.ts';
 import { runStatus } from '../train/run-status.ts';
-import { Catalog, type ExperimentEntry, type RunEntry } from './catalog.ts';
-import { streamLines } from './events.ts';
+import { Catalog, type ExperimentEntry, type RunEntry, type TheoryEntry } from './catalog.ts';
+import { streamLines, streamRuns } from './events.ts';
 import { insideRoot, readInside } from './files.ts';
+import { DEFAULT_PROJECTION_IMAGES, Projections } from './projection.ts';
 import {
   allowedHosts,
   badTarget,
@@ -46,6 +52,8 @@ export interface DashboardOptions {
   rescanMs?: number;
   /** SSE poll interval, ms (default 1000). */
   pollMs?: number;
+  /** Test images in a run's feature projection (default 2000, as `specl report`). */
+  projectionImages?: number;
 }
 
 export interface Dashboard {
@@ -57,12 +65,22 @@ export interface Dashboard {
   /** The URL to open (with the token, when there is one). */
   url: string;
   catalog: Catalog;
+  /** The feature projections: computed in worker threads, cached per run (`computed` counts the computations). */
+  projections: Projections;
   close(): Promise<void>;
 }
 
 /** The most points per curve a request may ask for, and the default. */
 export const MAX_POINTS_LIMIT = 20_000;
 export const DEFAULT_POINTS = 1000;
+/** The most runs one shared event stream follows. */
+export const MAX_STREAMED_RUNS = 64;
+
+/** The page's icon, inline: the browser asks for no /favicon.ico. */
+const FAVICON = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2b6cb0"/>' +
+    '<path d="M3 12 L6 7 L9 9 L13 3" stroke="#fff" stroke-width="1.8" fill="none"/></svg>',
+)}`;
 
 const page = (() => {
   let cached: { script: string; style: string } | null = null;
@@ -79,7 +97,7 @@ function pageHtml(nonce: string): string {
   const { script, style } = page();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>specl dashboard</title>
+<meta name="referrer" content="no-referrer"><title>specl dashboard</title><link rel="icon" href="${FAVICON}">
 <style nonce="${nonce}">${style}</style></head>
 <body><noscript>The specl dashboard needs JavaScript; <code>specl report</code> writes a page that does not.</noscript>
 <main id="app"></main><script nonce="${nonce}">${script}</script></body></html>`;
@@ -166,6 +184,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const token = o.token ?? (isDefaultHost(host) ? null : newToken());
   const catalog = new Catalog(o.dirs, { rescanMs: o.rescanMs });
   const metrics = new MetricsCache();
+  const projections = new Projections(o.projectionImages ?? DEFAULT_PROJECTION_IMAGES);
   page(); // bundle now, not on the first visit
   let allowed = new Set<string>();
   let port = 0;
@@ -181,6 +200,36 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (!e) throw new HttpError(404, 'no such experiment');
     return e;
   };
+  const theoryOf = (id: string): TheoryEntry => {
+    const t = catalog.theory(id) ?? catalog.fresh().theory(id);
+    if (!t) throw new HttpError(404, 'no such theory folder');
+    return t;
+  };
+  const theoryListing = (t: TheoryEntry) => ({
+    id: t.id,
+    name: t.name,
+    checks: catalog.theoryChecks(t).map((c) => c.check),
+  });
+  const theoryDetail = (t: TheoryEntry) => ({
+    id: t.id,
+    name: t.name,
+    checks: catalog.theoryChecks(t).map((c) => ({
+      check: c.check,
+      figures: c.figures,
+      numbers: catalog.readJson(t.dir, `${c.check}.json`),
+    })),
+  });
+  /** An SVG figure, by a name the server listed (nothing of the request is joined to a path). */
+  const sendSvg = (req: IncomingMessage, res: ServerResponse, root: string, listed: string | undefined) => {
+    const text = listed === undefined ? null : readInside(root, listed);
+    if (text === null) throw new HttpError(404, 'no such figure');
+    securityHeaders(res, CSP.svg);
+    res.writeHead(200, {
+      'Content-Type': 'image/svg+xml; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+    });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  };
 
   const runDetail = (r: RunEntry) => {
     const listing = catalog.listing(r);
@@ -191,6 +240,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       probeReport: catalog.readJson(r.dir, 'probe.json'),
       knnReport: catalog.readJson(r.dir, 'knn.json'),
       cellResult: catalog.readJson(r.dir, 'cell.json'),
+      encoder: insideRoot(r.dir, 'encoder.safetensors') !== null,
     };
   };
 
@@ -313,6 +363,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return sendJson(res, req, {
         runs: catalog.runs().map((r) => catalog.listing(r)),
         experiments: catalog.experiments().map(experimentListing),
+        theory: catalog.theories().map(theoryListing),
         missing: catalog.missing,
       });
     }
@@ -341,7 +392,54 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         res.on('close', () => streams.delete(stop));
         return;
       }
+      if (sub === 'projection') {
+        projections.of(r).then(
+          (answer) => sendJson(res, req, answer),
+          (e: Error) => sendText(res, 500, `specl serve: the projection failed: ${e.message}`),
+        );
+        return;
+      }
       throw new HttpError(404, 'not found');
+    }
+    if (kind === 'events' && id === undefined) {
+      const ids = (url.searchParams.get('runs') ?? '').split(',').filter(Boolean);
+      if (ids.length === 0 || ids.length > MAX_STREAMED_RUNS)
+        throw new HttpError(400, `runs must name 1 to ${MAX_STREAMED_RUNS} runs`);
+      const rs = ids.map(runOf);
+      const last = req.headers['last-event-id'];
+      const from = typeof last === 'string' && last !== '' ? last : (url.searchParams.get('after') ?? '');
+      const after = from === '' ? rs.map(() => 0) : from.split(',').map(Number);
+      if (after.length !== rs.length || !after.every((n) => Number.isSafeInteger(n) && n >= 0))
+        throw new HttpError(400, 'Last-Event-ID (or after) must be one line number per run');
+      securityHeaders(res, CSP.data);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+      if (req.method === 'HEAD') return res.end();
+      const stop = streamRuns(
+        rs.map((r, i) => ({ id: r.id, path: insideRoot(r.dir, 'metrics.jsonl'), after: after[i] as number })),
+        res,
+        { pollMs: o.pollMs },
+      );
+      streams.add(stop);
+      res.on('close', () => streams.delete(stop));
+      return;
+    }
+    if (kind === 'theory' && id === undefined) {
+      catalog.fresh();
+      return sendJson(res, req, { theory: catalog.theories().map(theoryListing) });
+    }
+    if (kind === 'theory' && id !== undefined) {
+      const t = theoryOf(id);
+      if (sub === undefined && name === undefined) return sendJson(res, req, theoryDetail(t));
+      if (sub === 'figures' && name !== undefined)
+        return sendSvg(
+          req,
+          res,
+          t.dir,
+          catalog
+            .theoryChecks(t)
+            .flatMap((c) => c.figures)
+            .find((f) => f === name),
+        );
     }
     if (kind === 'experiments' && id === undefined) {
       catalog.fresh();
@@ -357,15 +455,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (sub === 'figures' && name !== undefined) {
         // only a name of the folder's own listing: nothing of the request is joined to a path
         const figure = catalog.figures(e).find((f) => f === name);
-        const text = figure === undefined ? null : readInside(e.dir, `figures/${figure}`);
-        if (text === null) throw new HttpError(404, 'no such figure');
-        securityHeaders(res, CSP.svg);
-        res.writeHead(200, {
-          'Content-Type': 'image/svg+xml; charset=utf-8',
-          'Content-Length': Buffer.byteLength(text),
-        });
-        res.end(req.method === 'HEAD' ? undefined : text);
-        return;
+        return sendSvg(req, res, e.dir, figure === undefined ? undefined : `figures/${figure}`);
       }
     }
     throw new HttpError(404, 'not found');
@@ -397,11 +487,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     token,
     url,
     catalog,
-    close: () =>
-      new Promise<void>((resolve) => {
+    projections,
+    close: async () => {
+      await projections.close();
+      await new Promise<void>((resolve) => {
         for (const stop of streams) stop();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

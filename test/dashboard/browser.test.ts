@@ -3,9 +3,11 @@
  * a run that a child `specl pretrain` is training gains points on its chart
  * without a reload; two seeds of one configuration are grouped into a
  * mean ± sd band; an experiment page shows its tables, verdicts, figure and
- * cells, and a cell finishing appears without a reload; markup in run files
- * is shown as text and creates no element; no page breaks its content
- * security policy. Screenshots are checked for content (the chart area is
+ * cells, and a cell finishing appears without a reload; a comparison
+ * follows its runs while one of them gains lines (written by a child
+ * process that holds the run's lock); markup in run files is shown as text
+ * and creates no element; no page breaks its content security policy, and
+ * none asks for a /favicon.ico (the icon is inline). Screenshots are checked for content (the chart area is
  * not blank), not against pixel baselines.
  */
 import assert from 'node:assert/strict';
@@ -20,9 +22,10 @@ import { type Dashboard, startDashboard } from '../../src/dashboard/index.ts';
 import { builtinExperiment, collect, prepareExperiment } from '../../src/experiments/index.ts';
 import { experimentFigures, experimentMarkdown } from '../../src/report/experiment-report.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { until, writeRun } from './fixtures.ts';
+import { stepLine, until, writeRun } from './fixtures.ts';
 
 const repo = new URL('../..', import.meta.url).pathname;
+const holder = new URL('./hold-lock.ts', import.meta.url).pathname;
 const bin = join(repo, 'bin/specl.js');
 const root = mkdtempSync(join(tmpdir(), 'specl-dashboard-browser-'));
 const runs = join(root, 'runs');
@@ -52,7 +55,14 @@ async function newPage(): Promise<{ page: Page; problems: string[] }> {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon|404/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith('data:') && new URL(r.url()).pathname === '/favicon.ico')
+      problems.push(`asked for ${r.url()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
   });
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -282,6 +292,75 @@ describe('dashboard in a browser', () => {
     assert.ok(ink.inked > 300, `the cell's run chart is drawn (${ink.inked} pixels)`);
     assert.deepEqual(await cspViolations(page), []);
     assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a comparison follows its runs: lines a child process appends to one of them appear without a reload', async () => {
+    const doneDir = join(runs, 'live-compare', 'done');
+    const growDir = join(runs, 'live-compare', 'growing');
+    writeRun(doneDir, { seed: 0, steps: 20 });
+    const growing = { seed: 1, steps: 10, finished: false };
+    writeRun(growDir, growing);
+    const child = spawn(process.execPath, ['--import', 'tsx', holder, growDir, '--append'], {
+      cwd: repo,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    await until('the child to take the lock', () => out.includes('locked') || child.exitCode !== null, 60_000);
+    assert.ok(out.includes('locked'), `the lock holder exited with ${child.exitCode}`);
+    const ids = ['done', 'growing'].map((n) => runIdByName(`runs/live-compare/${n}`) as string);
+    const { page, problems } = await newPage();
+    await goto(page, `/compare/${ids.join(',')}`);
+    assert.equal(await page.locator('[data-chart="loss"]').getAttribute('data-curves'), '2');
+    assert.equal(await page.locator('[data-chart="loss"]').getAttribute('data-points'), '20');
+    await page.waitForSelector(`tr[data-run="${ids[1]}"] [data-status="running"]`);
+    await page.evaluate(() => {
+      (window as unknown as { __sameDocument: number }).__sameDocument = 1;
+    });
+    // the child appends steps 11…50, in three bursts
+    for (const [a, b] of [
+      [11, 20],
+      [21, 35],
+      [36, 50],
+    ] as const) {
+      let text = '';
+      for (let s = a; s <= b; s++) text += `${stepLine(growing, s)}\n`;
+      child.stdin?.write(text);
+      await page.waitForFunction(
+        (n) => Number(document.querySelector('[data-chart="loss"]')?.getAttribute('data-points')) >= n,
+        b,
+        { timeout: 30_000, polling: 100 },
+      );
+    }
+    // every appended line once: the loss chart's longest curve is the growing run's 50 steps
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('[data-chart="loss"]').getAttribute('data-points'), '50');
+    // the stream's id is the lines reached in each run: 21 (20 steps + the epoch line) and 11 + 40
+    assert.equal(await page.locator('.page').getAttribute('data-lines'), '21,51');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: number }).__sameDocument),
+      1,
+      'no reload',
+    );
+    const ink = await inkedPixels(page, '[data-chart="loss"] canvas', 'live-compare');
+    assert.ok(ink.inked > 300, `the chart is drawn (${ink.inked} pixels)`);
+    child.stdin?.end();
+    assert.deepEqual(await cspViolations(page), []);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('the page carries its icon inline: no request for /favicon.ico', async () => {
+    const { page, problems } = await newPage();
+    await goto(page, '/');
+    await page.waitForTimeout(500);
+    assert.deepEqual(problems, []);
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href', { timeout: 1000 });
+    assert.match(icon ?? '', /^data:image\/svg\+xml,/);
     await page.close();
   });
 

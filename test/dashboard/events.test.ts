@@ -3,7 +3,10 @@
  * line is one event whose id is its line number; a client that reconnects
  * with Last-Event-ID gets exactly the lines it missed (no duplicate, no
  * gap), then lines as they are appended; a line still being written is held
- * back until its newline; a rewritten file says `reset`.
+ * back until its newline; a rewritten file says `reset`. Several runs on one
+ * stream (the compare page's): each event names its run, its id is the
+ * vector of lines reached in every run, and a reconnect with it gets
+ * exactly each run's missed lines.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,11 +22,20 @@ const run = join(root, 'runs', 'live');
 const metrics = join(run, 'metrics.jsonl');
 let d: Dashboard;
 let id = '';
+const runA = join(root, 'runs', 'multi-a');
+const runB = join(root, 'runs', 'multi-b');
+let idA = '';
+let idB = '';
 
 before(async () => {
   writeRun(run, { steps: 9, finished: false }); // 9 step lines + 1 epoch line
+  writeRun(runA, { steps: 3, finished: false }); // 4 lines
+  writeRun(runB, { steps: 2, seed: 1, finished: false }); // 3 lines
   d = await startDashboard({ dirs: [join(root, 'runs')], port: 0, pollMs: 200 });
-  id = d.catalog.runs()[0]?.id ?? '';
+  const idOf = (name: string) => d.catalog.runs().find((r) => r.name === name)?.id ?? '';
+  id = idOf('runs/live');
+  idA = idOf('runs/multi-a');
+  idB = idOf('runs/multi-b');
 });
 after(async () => {
   await d?.close();
@@ -44,7 +56,7 @@ interface Stream {
   ended: boolean;
 }
 
-function open(headers: Record<string, string> = {}, query = ''): Promise<Stream> {
+function open(headers: Record<string, string> = {}, query = '', path = `/api/runs/${id}/events`): Promise<Stream> {
   return new Promise((resolve, reject) => {
     let req: ClientRequest | null = null;
     const s: Stream = { events: [], status: 0, ended: false, close: () => req?.destroy() };
@@ -52,7 +64,7 @@ function open(headers: Record<string, string> = {}, query = ''): Promise<Stream>
       {
         host: '127.0.0.1',
         port: d.port,
-        path: `/api/runs/${id}/events${query}`,
+        path: `${path}${query}`,
         headers: { Host: `127.0.0.1:${d.port}`, ...headers },
       },
       (res) => {
@@ -178,5 +190,64 @@ describe('run events (SSE)', () => {
     await until('a reset event', () => s.events.some((e) => e.event === 'reset'), 10_000);
     await until('the end of the stream', () => s.ended, 10_000);
     s.close();
+  });
+
+  test('several runs on one stream: events name their run, and a reconnect with the id vector resumes each run exactly', async () => {
+    const path = '/api/events';
+    const query = `?runs=${idA},${idB}`;
+    const fileLines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').slice(0, -1);
+    const split = (e: SseEvent) => {
+      const cut = e.data.indexOf('\n');
+      return [e.data.slice(0, cut), e.data.slice(cut + 1)];
+    };
+    const of = (s: Stream, run: string) =>
+      s.events
+        .map(split)
+        .filter(([r]) => r === run)
+        .map(([, l]) => l);
+    const s = await open({}, query, path);
+    assert.equal(s.status, 200);
+    await until('the 7 lines of both runs', () => s.events.length >= 7, 10_000);
+    await sleep(400);
+    s.close();
+    assert.equal(s.events.length, 7);
+    assert.deepEqual(of(s, idA), fileLines(runA));
+    assert.deepEqual(of(s, idB), fileLines(runB));
+    assert.equal(s.events[s.events.length - 1]?.id, '4,3');
+    // each id counts the lines of each run reached so far
+    for (const e of s.events) {
+      const [r] = split(e);
+      const [a, b] = (e.id ?? '').split(',').map(Number);
+      assert.ok(r === idA ? (a as number) >= 1 : (b as number) >= 1, `${e.id} counts its own run's line`);
+    }
+    // lines are appended to both while the client is away
+    appendFileSync(join(runA, 'metrics.jsonl'), `${stepLine({}, 4)}\n${stepLine({}, 5)}\n`);
+    appendFileSync(join(runB, 'metrics.jsonl'), `${stepLine({ seed: 1 }, 3)}\n`);
+    const again = await open({ 'Last-Event-ID': '4,3' }, query, path);
+    await until('the 3 missed lines', () => again.events.length >= 3, 10_000);
+    await sleep(600);
+    again.close();
+    assert.deepEqual(of(again, idA), fileLines(runA).slice(4));
+    assert.deepEqual(of(again, idB), fileLines(runB).slice(3));
+    assert.equal(again.events.length, 3);
+    assert.equal(again.events[again.events.length - 1]?.id, '6,4');
+    // a client that had seen 5 lines of A and 2 of B
+    const mid = await open({ 'Last-Event-ID': '5,2' }, query, path);
+    await until('A 6 and B 3–4', () => mid.events.length >= 3, 10_000);
+    await sleep(400);
+    mid.close();
+    assert.deepEqual(of(mid, idA), fileLines(runA).slice(5));
+    assert.deepEqual(of(mid, idB), fileLines(runB).slice(2));
+    // refused: one line number for two runs, an unknown run, no run
+    for (const [headers, q, status] of [
+      [{ 'Last-Event-ID': '4' }, query, 400],
+      [{}, `?runs=${idA},000000000000`, 404],
+      [{}, '?runs=', 400],
+      [{}, `${query}&after=1,x`, 400],
+    ] as const) {
+      const r = await open(headers, q, path);
+      assert.equal(r.status, status, `${JSON.stringify(headers)} ${q}`);
+      r.close();
+    }
   });
 });

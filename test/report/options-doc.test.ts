@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { COMMAND_DOCS } from '../../src/cli/command-docs.ts';
+import { fillCommandTables } from '../../src/cli/option-flags.ts';
 import { METHOD_NAMES, methodDefinition } from '../../src/methods/index.ts';
 import { describeDefault, flatten } from '../../src/options/index.ts';
 import { optionsMarkdown } from '../../src/report/options-doc.ts';
@@ -29,4 +31,30 @@ test('docs/options.md has a row for every option with its declared default, each
   };
   check(section('## Pretraining'), flatten(PRETRAIN_OPTIONS));
   for (const m of METHOD_NAMES) check(section(`### \`${m}\``), flatten(methodDefinition(m).options, 'method.'));
+});
+
+test("the commands' flag tables in the docs are what their declarations generate, one per command", () => {
+  for (const [file, specs] of Object.entries(COMMAND_DOCS)) {
+    const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    assert.equal(text, fillCommandTables(text, specs, file), `${file} is stale: run \`npm run docs:options\``);
+    for (const spec of specs) {
+      const block = new RegExp(`<!-- options: ${spec.name} -->\\n([\\s\\S]*?)<!-- /options -->`).exec(text);
+      assert.ok(block, `${file} has no options block for ${spec.name}`);
+      // Every declared option has its row with the declared default.
+      for (const [key, decl] of Object.entries(spec.options)) {
+        const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        const d = decl as { default: unknown };
+        const row = (block[1] as string).split('\n').find((l) => l.startsWith(`| \`--${flag}`));
+        assert.ok(row, `${file}: no row for --${flag} of ${spec.name}`);
+        assert.ok(
+          row.includes(`| ${d.default === null ? 'none' : String(d.default)} |`),
+          `${spec.name} --${flag}: ${row}`,
+        );
+      }
+    }
+  }
+  assert.throws(
+    () => fillCommandTables('<!-- options: specl nope -->\n<!-- /options -->', [], 'x.md'),
+    /x\.md: no command 'specl nope'/,
+  );
 });

@@ -4,14 +4,18 @@
  * by nonce). Pages by the address's hash:
  *   #/                       runs list (filters, grouping by any config key) and experiments
  *   #/run/ID                 a run's curves, live over server-sent events
- *   #/compare/ID,ID[/seeds]  overlaid curves of several runs; /seeds: seeds grouped into mean ± sd bands
+ *   #/compare/ID,ID[/seeds]  overlaid curves of several runs, live (one event stream for all);
+ *                            /seeds: seeds grouped into mean ± sd bands
  *   #/experiment/ID          an experiment's tables, figures, verdicts and cells, live while it runs
+ *   #/theory/ID              a `specl theory … --out DIR` folder: each check's figures and numbers
  * Everything from run files reaches the page as text (./dom.ts).
  */
 import { downsampleMinMax, meanBand, type Series, seriesOf } from '../../report/series.ts';
 import type { MetricLine } from '../../train/run-folder.ts';
 import { type BandCurve, Chart, type Curve } from './charts.ts';
 import { append, badge, fmt, getJson, h, pct, replace, select } from './dom.ts';
+import { type ProjectionData, scatter } from './scatter.ts';
+import { theoryNumbers } from './theory.ts';
 
 type Leaf = string | number | boolean | null;
 
@@ -40,6 +44,12 @@ interface ExperimentListing {
   cells: number;
   finished: number;
   running: number;
+}
+
+interface TheoryListing {
+  id: string;
+  name: string;
+  checks: string[];
 }
 
 interface SeriesResponse {
@@ -144,6 +154,64 @@ function every(ms: number, f: () => Promise<void> | void): void {
   cleanup.push(() => clearInterval(t));
 }
 
+/**
+ * A run's curves as they grow: each metrics line pushed by the server is
+ * turned into points (images/s from the step before it) and appended past
+ * the curves' last step; a curve grown past twice `max` points is reduced
+ * again (minima and maxima kept).
+ */
+class LiveCurves {
+  private prevStep: MetricLine | null = null;
+  constructor(
+    readonly data: Record<string, Series>,
+    private readonly batch: number | undefined,
+    private readonly max: number,
+  ) {}
+
+  /** Adds one metrics line (its JSON text); false when it is not one. */
+  add(text: string): boolean {
+    let line: MetricLine;
+    try {
+      line = JSON.parse(text) as MetricLine;
+    } catch {
+      return false;
+    }
+    const fresh = seriesOf(this.prevStep && line.type === 'step' ? [this.prevStep, line] : [line], {
+      batch: this.batch,
+    });
+    if (line.type === 'step') this.prevStep = line;
+    if (line.type === 'event' && (line.event === 'resume' || line.event === 'restart')) this.prevStep = null;
+    for (const [name, c] of Object.entries(fresh)) {
+      const cur = this.data[name] ?? { x: [], y: [] };
+      const last = cur.x.length ? (cur.x[cur.x.length - 1] as number) : Number.NEGATIVE_INFINITY;
+      c.x.forEach((x, i) => {
+        if (x > last) {
+          cur.x.push(x);
+          cur.y.push(c.y[i] as number);
+        }
+      });
+      this.data[name] = cur.x.length > 2 * this.max ? downsampleMinMax(cur.x, cur.y, this.max) : cur;
+    }
+    return true;
+  }
+}
+
+/** `f` at the next frame, once however often it is asked for before then. */
+function onFrame(f: () => void): () => void {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      f();
+    });
+  };
+}
+
+const curvesOf = (s: SeriesResponse): Record<string, Series> =>
+  Object.fromEntries(Object.entries(s.series).map(([k, v]) => [k, { x: v.x, y: v.y }]));
+
 // ---------------------------------------------------------------- runs list
 
 const listState = { method: '', dataset: '', status: '', groupBy: '', selected: new Set<string>() };
@@ -151,7 +219,12 @@ const listState = { method: '', dataset: '', status: '', groupBy: '', selected: 
 async function runsPage(page: HTMLElement): Promise<void> {
   const body = h('div', {});
   append(page, h('h1', {}, 'Runs'), body);
-  const draw = (d: { runs: RunListing[]; experiments: ExperimentListing[]; missing: string[] }) => {
+  const draw = (d: {
+    runs: RunListing[];
+    experiments: ExperimentListing[];
+    theory?: TheoryListing[];
+    missing: string[];
+  }) => {
     const values = (f: (r: RunListing) => string | null) =>
       [...new Set(d.runs.map(f).filter((v): v is string => v !== null))].sort();
     const keys = [...new Set(d.runs.flatMap((r) => Object.keys(r.config)))].sort();
@@ -317,10 +390,36 @@ async function runsPage(page: HTMLElement): Promise<void> {
               ),
             ),
           );
+    const theory =
+      (d.theory ?? []).length === 0
+        ? null
+        : h(
+            'section',
+            {},
+            h('h2', {}, 'Theory folders'),
+            h(
+              'table',
+              {},
+              h('thead', {}, h('tr', {}, ...['folder', 'checks'].map((c) => h('th', {}, c)))),
+              h(
+                'tbody',
+                {},
+                ...(d.theory ?? []).map((t) =>
+                  h(
+                    'tr',
+                    { 'data-theory': t.id },
+                    h('td', {}, h('a', { href: `#/theory/${t.id}` }, t.name)),
+                    h('td', {}, t.checks.join(', ')),
+                  ),
+                ),
+              ),
+            ),
+          );
     replace(
       body,
       d.missing.length ? h('p', { class: 'error' }, `not found: ${d.missing.join(', ')}`) : null,
       experiments,
+      theory,
       controls,
       h('p', { class: 'muted', 'data-count': shown.length }, `${shown.length} of ${d.runs.length} runs`),
       ...tables,
@@ -337,11 +436,67 @@ function keyValueTable(rows: [string, string][]): HTMLElement {
   return h('table', {}, h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))));
 }
 
+type RunDetail = RunListing & { summary: Record<string, unknown> | null; encoder: boolean };
+
+/** The run's feature projection: asked for once its encoder exists (computed on the server, then kept). */
+function projectionPanel(id: string): { el: HTMLElement; update(encoder: boolean): void } {
+  const el = h('div', { 'data-projection': 'none' }, h('p', { class: 'muted' }, 'no encoder yet'));
+  let asked = false;
+  let alive = true;
+  cleanup.push(() => {
+    alive = false;
+  });
+  const load = async () => {
+    el.setAttribute('data-projection', 'computing');
+    replace(el, h('p', { class: 'muted' }, 'computing the projection of the test features…'));
+    try {
+      const a = await getJson<
+        | { encoder: false; note: string }
+        | { encoder: true; cached: boolean; seconds: number; projection: ProjectionData }
+      >(`/api/runs/${id}/projection`);
+      if (!alive) return;
+      if (!a.encoder) {
+        asked = false;
+        el.setAttribute('data-projection', 'none');
+        replace(el, h('p', { class: 'muted' }, 'no encoder yet'));
+        return;
+      }
+      const p = a.projection;
+      el.setAttribute('data-projection', 'ready');
+      replace(
+        el,
+        h(
+          'p',
+          { class: 'muted' },
+          `${p.images} of ${p.ofTest} test images (drawn per class), ${p.dim}-dimensional features of ${p.weights}, ` +
+            'onto their first two principal components (PCA by libtorch)',
+        ),
+        scatter(p),
+      );
+    } catch (e) {
+      if (!alive) return;
+      asked = false;
+      el.setAttribute('data-projection', 'error');
+      replace(el, h('p', { class: 'error' }, (e as Error).message));
+    }
+  };
+  return {
+    el,
+    update(encoder: boolean) {
+      if (encoder && !asked) {
+        asked = true;
+        void load();
+      }
+    },
+  };
+}
+
 async function runPage(page: HTMLElement, id: string): Promise<void> {
-  const detail = await getJson<RunListing & { summary: Record<string, unknown> | null }>(`/api/runs/${id}`);
+  const detail = await getJson<RunDetail>(`/api/runs/${id}`);
   const status = h('span', {}, badge(detail.status));
   const charts = h('div', { class: 'charts' });
   const figures = h('div', {});
+  const projection = projectionPanel(id);
   let data: Record<string, Series> = {};
   const chartOf = new Map<string, Chart>();
   const render = () => {
@@ -362,8 +517,9 @@ async function runPage(page: HTMLElement, id: string): Promise<void> {
       });
     }
   };
-  const drawFigures = (d: RunListing & { summary: Record<string, unknown> | null }) => {
+  const drawFigures = (d: RunDetail) => {
     replace(status, badge(d.status));
+    projection.update(d.encoder);
     replace(
       figures,
       keyValueTable([
@@ -383,52 +539,31 @@ async function runPage(page: HTMLElement, id: string): Promise<void> {
     charts,
     h('h2', {}, 'Final figures'),
     figures,
+    h('h2', {}, 'Feature projection'),
+    projection.el,
     h('h2', {}, 'Config'),
     keyValueTable(Object.entries(detail.config).map(([k, v]) => [k, v === null ? 'null' : String(v)])),
   );
   drawFigures(detail);
   const max = maxPoints(charts);
   const s = await getJson<SeriesResponse>(`/api/runs/${id}/series?max=${max}`);
-  data = Object.fromEntries(Object.entries(s.series).map(([k, v]) => [k, { x: v.x, y: v.y }]));
+  const live = new LiveCurves(
+    curvesOf(s),
+    typeof detail.config.batchSize === 'number' ? detail.config.batchSize : undefined,
+    max,
+  );
+  data = live.data;
   page.setAttribute('data-lines', String(s.lines));
   render();
   page.setAttribute('data-ready', '1');
 
   // live: every line appended to metrics.jsonl after the ones the curves hold
-  const batch = typeof detail.config.batchSize === 'number' ? detail.config.batchSize : undefined;
-  let prevStep: MetricLine | null = null;
-  let pending = false;
+  const later = onFrame(render);
   const es = new EventSource(`/api/runs/${id}/events?after=${s.lines}`);
   cleanup.push(() => es.close());
   es.onmessage = (ev) => {
     page.setAttribute('data-lines', ev.lastEventId);
-    let line: MetricLine;
-    try {
-      line = JSON.parse(ev.data) as MetricLine;
-    } catch {
-      return;
-    }
-    const fresh = seriesOf(prevStep && line.type === 'step' ? [prevStep, line] : [line], { batch });
-    if (line.type === 'step') prevStep = line;
-    if (line.type === 'event' && (line.event === 'resume' || line.event === 'restart')) prevStep = null;
-    for (const [name, c] of Object.entries(fresh)) {
-      const cur = data[name] ?? { x: [], y: [] };
-      const last = cur.x.length ? (cur.x[cur.x.length - 1] as number) : Number.NEGATIVE_INFINITY;
-      c.x.forEach((x, i) => {
-        if (x > last) {
-          cur.x.push(x);
-          cur.y.push(c.y[i] as number);
-        }
-      });
-      data[name] = cur.x.length > 2 * max ? downsampleMinMax(cur.x, cur.y, max) : cur;
-    }
-    if (!pending) {
-      pending = true;
-      requestAnimationFrame(() => {
-        pending = false;
-        render();
-      });
-    }
+    if (live.add(ev.data)) later();
   };
   es.addEventListener('reset', () => {
     es.close();
@@ -493,10 +628,18 @@ async function comparePage(page: HTMLElement, ids: string[], bySeed: boolean): P
     table,
   );
   const max = maxPoints(charts);
-  const [details, series] = await Promise.all([
+  const [details, answers] = await Promise.all([
     Promise.all(ids.map((id) => getJson<RunListing>(`/api/runs/${id}`))),
     Promise.all(ids.map((id) => getJson<SeriesResponse>(`/api/runs/${id}/series?max=${max}`))),
   ]);
+  const live = answers.map(
+    (a, i) =>
+      new LiveCurves(
+        curvesOf(a),
+        typeof details[i]?.config.batchSize === 'number' ? (details[i]?.config.batchSize as number) : undefined,
+        max,
+      ),
+  );
   // groups: runs whose configs differ only in seed (or each run alone)
   const groups = new Map<string, number[]>();
   details.forEach((d, i) => {
@@ -521,16 +664,14 @@ async function comparePage(page: HTMLElement, ids: string[], bySeed: boolean): P
       const curves: Curve[] = [];
       const bands: BandCurve[] = [];
       for (const members of groupList) {
-        const cs = members
-          .map((i) => series[i]?.series[g.primary])
-          .filter((c): c is Series & { points: number } => !!c);
+        const cs = members.map((i) => live[i]?.data[g.primary]).filter((c): c is Series => !!c);
         if (bySeed && cs.length >= 2) {
           const grid = [...cs].sort((a, b) => b.x.length - a.x.length)[0]?.x ?? [];
           const band = meanBand(cs.map((c) => interpolate(c, grid)));
           bands.push({ label: groupLabel(members), x: band.x, mean: band.mean, sd: band.sd, n: cs.length });
         } else
           for (const i of members) {
-            const c = series[i]?.series[g.primary];
+            const c = live[i]?.data[g.primary];
             if (c) curves.push({ label: (details[i] as RunListing).name, x: c.x, y: c.y });
           }
       }
@@ -545,67 +686,95 @@ async function comparePage(page: HTMLElement, ids: string[], bySeed: boolean): P
   };
   render();
   const cols = ['run', 'status', 'method', 'dataset', 'seed', 'steps', 'seconds', 'final loss', 'probe', 'kNN'];
-  const rows = details.map((d) =>
-    h(
-      'tr',
-      { 'data-run': d.id },
-      h('td', {}, h('a', { href: `#/run/${d.id}` }, d.name)),
-      h('td', {}, badge(d.status)),
-      h('td', {}, d.method ?? '—'),
-      h('td', {}, d.dataset ?? '—'),
-      h('td', { class: 'num' }, fmt(d.seed)),
-      h('td', { class: 'num' }, fmt(d.steps)),
-      h('td', { class: 'num' }, fmt(d.seconds)),
-      h('td', { class: 'num' }, fmt(d.finalLoss)),
-      h('td', { class: 'num' }, pct(d.probe)),
-      h('td', { class: 'num' }, pct(d.knn)),
-    ),
-  );
-  const groupRows = !bySeed
-    ? []
-    : groupList
-        .filter((m) => m.length >= 2)
-        .map((members) => {
-          const ds = members.map((i) => details[i] as RunListing);
-          const cell = (f: (d: RunListing) => number | null, show: (v: number) => string) => {
-            const s = meanSd(ds.map((d) => f(d) ?? Number.NaN));
-            return h('td', { class: 'num' }, typeof s === 'string' ? s : `${show(s.m)} ± ${show(s.sd)}`);
-          };
-          const p = (v: number) => (v * 100).toFixed(2);
-          return h(
-            'tr',
-            { 'data-group-row': members.length },
-            h('td', {}, `mean ± sd: ${groupLabel(members)}`),
-            h('td', {}),
-            h('td', {}, ds[0]?.method ?? '—'),
-            h('td', {}, ds[0]?.dataset ?? '—'),
-            h('td', { class: 'num' }, `${members.length} seeds`),
-            cell(
-              (d) => d.steps,
-              (v) => fmt(v),
-            ),
-            cell(
-              (d) => d.seconds,
-              (v) => fmt(v),
-            ),
-            cell(
-              (d) => d.finalLoss,
-              (v) => fmt(v),
-            ),
-            cell((d) => d.probe, p),
-            cell((d) => d.knn, p),
-          );
-        });
-  replace(
-    table,
-    h(
-      'table',
-      {},
-      h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', {}, c)))),
-      h('tbody', {}, ...rows, ...groupRows),
-    ),
-  );
+  const drawTable = () => {
+    const rows = details.map((d) =>
+      h(
+        'tr',
+        { 'data-run': d.id },
+        h('td', {}, h('a', { href: `#/run/${d.id}` }, d.name)),
+        h('td', {}, badge(d.status)),
+        h('td', {}, d.method ?? '—'),
+        h('td', {}, d.dataset ?? '—'),
+        h('td', { class: 'num' }, fmt(d.seed)),
+        h('td', { class: 'num' }, fmt(d.steps)),
+        h('td', { class: 'num' }, fmt(d.seconds)),
+        h('td', { class: 'num' }, fmt(d.finalLoss)),
+        h('td', { class: 'num' }, pct(d.probe)),
+        h('td', { class: 'num' }, pct(d.knn)),
+      ),
+    );
+    const groupRows = !bySeed
+      ? []
+      : groupList
+          .filter((m) => m.length >= 2)
+          .map((members) => {
+            const ds = members.map((i) => details[i] as RunListing);
+            const cell = (f: (d: RunListing) => number | null, show: (v: number) => string) => {
+              const s = meanSd(ds.map((d) => f(d) ?? Number.NaN));
+              return h('td', { class: 'num' }, typeof s === 'string' ? s : `${show(s.m)} ± ${show(s.sd)}`);
+            };
+            const p = (v: number) => (v * 100).toFixed(2);
+            return h(
+              'tr',
+              { 'data-group-row': members.length },
+              h('td', {}, `mean ± sd: ${groupLabel(members)}`),
+              h('td', {}),
+              h('td', {}, ds[0]?.method ?? '—'),
+              h('td', {}, ds[0]?.dataset ?? '—'),
+              h('td', { class: 'num' }, `${members.length} seeds`),
+              cell(
+                (d) => d.steps,
+                (v) => fmt(v),
+              ),
+              cell(
+                (d) => d.seconds,
+                (v) => fmt(v),
+              ),
+              cell(
+                (d) => d.finalLoss,
+                (v) => fmt(v),
+              ),
+              cell((d) => d.probe, p),
+              cell((d) => d.knn, p),
+            );
+          });
+    replace(
+      table,
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', {}, c)))),
+        h('tbody', {}, ...rows, ...groupRows),
+      ),
+    );
+  };
+  drawTable();
   page.setAttribute('data-ready', '1');
+
+  // live: one event stream carries the new lines of every run (a browser opens only six connections to a server)
+  const later = onFrame(render);
+  const at = answers.map((a) => a.lines);
+  const es = new EventSource(`/api/events?runs=${ids.join(',')}&after=${at.join(',')}`);
+  cleanup.push(() => es.close());
+  es.onmessage = (ev) => {
+    const cut = ev.data.indexOf('\n');
+    const i = ids.indexOf(ev.data.slice(0, cut));
+    if (cut < 0 || i < 0) return;
+    page.setAttribute('data-lines', ev.lastEventId);
+    if (live[i]?.add(ev.data.slice(cut + 1))) later();
+  };
+  es.addEventListener('reset', () => {
+    es.close();
+    route();
+  });
+  // the table's figures (status, steps, final loss) as the runs finish
+  every(3000, async () => {
+    const fresh = await Promise.all(ids.map((id) => getJson<RunListing>(`/api/runs/${id}`)));
+    fresh.forEach((d, i) => {
+      details[i] = d;
+    });
+    drawTable();
+  });
 }
 
 // ---------------------------------------------------------------- experiment
@@ -759,6 +928,48 @@ async function experimentPage(page: HTMLElement, id: string): Promise<void> {
   every(2000, async () => draw(await getJson<ExperimentDetail>(`/api/experiments/${id}`)));
 }
 
+// ---------------------------------------------------------------- theory
+
+interface TheoryDetail {
+  id: string;
+  name: string;
+  checks: { check: string; figures: string[]; numbers: unknown }[];
+}
+
+async function theoryPage(page: HTMLElement, id: string): Promise<void> {
+  const d = await getJson<TheoryDetail>(`/api/theory/${id}`);
+  append(
+    page,
+    h('h1', {}, d.name),
+    h('p', { class: 'muted' }, `specl theory output: ${d.checks.map((c) => c.check).join(', ') || 'no checks'}`),
+    ...d.checks.map((c) => {
+      const seconds = (c.numbers as { seconds?: unknown } | null)?.seconds;
+      return h(
+        'section',
+        { 'data-check': c.check },
+        h('h2', {}, `specl theory ${c.check}${typeof seconds === 'number' ? ` (${fmt(seconds)} s)` : ''}`),
+        c.figures.length
+          ? h(
+              'div',
+              { class: 'figures' },
+              ...c.figures.map((f) =>
+                h(
+                  'figure',
+                  {},
+                  h('img', { src: `/api/theory/${d.id}/figures/${encodeURIComponent(f)}`, alt: f, 'data-figure': f }),
+                  h('figcaption', { class: 'muted' }, f),
+                ),
+              ),
+            )
+          : h('p', { class: 'muted' }, 'no figure files for this check'),
+        h('h3', {}, 'numbers'),
+        theoryNumbers(c.numbers),
+      );
+    }),
+  );
+  page.setAttribute('data-ready', '1');
+}
+
 // ---------------------------------------------------------------- routing
 
 async function route(): Promise<void> {
@@ -769,8 +980,10 @@ async function route(): Promise<void> {
   const [, kind, arg, extra] = location.hash.replace(/^#/, '').split('/');
   try {
     if (kind === 'run' && arg) await runPage(page, arg);
-    else if (kind === 'compare' && arg) await comparePage(page, arg.split(',').filter(Boolean), extra === 'seeds');
+    else if (kind === 'compare' && arg)
+      await comparePage(page, [...new Set(arg.split(',').filter(Boolean))], extra === 'seeds');
     else if (kind === 'experiment' && arg) await experimentPage(page, arg);
+    else if (kind === 'theory' && arg) await theoryPage(page, arg);
     else await runsPage(page);
     page.setAttribute('data-page', kind || 'runs');
   } catch (e) {

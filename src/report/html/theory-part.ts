@@ -107,7 +107,7 @@ function listHtml(check: string, key: string, v: unknown[]): string {
 }
 
 /** The figure files of `check` in `files` (its name, or its name and a dash). */
-const figuresOf = (check: string, files: string[]) =>
+export const figuresOf = (check: string, files: string[]) =>
   files.filter((f) => f.endsWith('.svg') && (f === `${check}.svg` || f.startsWith(`${check}-`))).sort();
 
 /** Reads the theory folder `dir` (at least one `<check>.json`) and builds its part. */
